@@ -1,0 +1,230 @@
+"""The values that cross stages of the data flow.
+
+inventory -> Target -> (profile) Plan -> engine -> transport -> payload
+-> observations -> judge -> Check -> HostResult -> results JSON / history / report.
+
+Everything here is a frozen, slotted dataclass or an enum: once a stage has
+produced a value, no later stage can change it behind its back. Secrets are
+wrapped in :class:`Secret` so that no ``repr``, log line, traceback or JSON
+dump can carry them by accident.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+JSONValue = Any  # what json.loads may return; kept loose on purpose, checked by the schema
+
+
+class Secret:
+    """A credential that must never leave memory in clear text.
+
+    ``repr``/``str``/``format`` all give ``***``; the clear value is only
+    available through :meth:`reveal`, so every place that sends a secret to a
+    host is greppable.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "***"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return "***"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __reduce__(self) -> Any:  # pickling would write the clear value somewhere
+        raise TypeError("Secret values cannot be pickled")
+
+
+class Role(enum.StrEnum):
+    """What a device is for; decides which requirements apply (requirements.md, Device roles)."""
+
+    SERVER = "server"
+    NETWORK = "network"
+    WORKSTATION = "workstation"
+
+
+class Connection(enum.StrEnum):
+    """How the auditor reaches a host; names follow Ansible's ``ansible_connection``."""
+
+    SSH = "ssh"
+    WINRM = "winrm"
+    NETWORK_CLI = "network_cli"
+    LOCAL = "local"
+
+
+class Stage(enum.StrEnum):
+    """How far the audit of one host got, in order.
+
+    ``inventory`` comes before everything: the host's own inventory entry was
+    unusable (unknown role, vault value without password, ...). A host ends at
+    the first stage that failed; ``judged`` means every stage succeeded and
+    the checks carry real verdicts.
+    """
+
+    INVENTORY = "inventory"
+    RESOLVE = "resolve"
+    CONNECT = "connect"
+    HOSTKEY = "hostkey"
+    AUTH = "auth"
+    ADMIN = "admin"
+    PROBE = "probe"
+    JUDGED = "judged"
+
+
+STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
+
+
+class Verdict(enum.StrEnum):
+    """The judge's word on one check.
+
+    ``inconclusive`` means the probe ran but what it saw proves neither pass
+    nor fail (e.g. UDP silence); ``error`` means nothing could be observed.
+    Neither ever counts as passed.
+    """
+
+    PASS = "pass"
+    FAIL = "fail"
+    INCONCLUSIVE = "inconclusive"
+    ERROR = "error"
+    NOT_APPLICABLE = "not_applicable"
+
+
+# Fixed check ids (public API of the results schema): never rename, only add.
+CHECK_IDS: tuple[str, ...] = (
+    "tcp_5938",
+    "udp_5938",
+    "tcp_80",
+    "tcp_443",
+    "tls_443",
+    "dns_udp",
+    "dns_tcp",
+    "dns_system",
+    "admin",
+    "teamviewer",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One host to audit, with Ansible's variable precedence already applied.
+
+    ``address`` is ``ansible_host`` or, as in Ansible, the inventory name.
+    Secrets are :class:`Secret`; ``key_file`` is a path, not key material.
+    """
+
+    name: str
+    address: str
+    customer: str
+    role: Role = Role.SERVER
+    connection: Connection = Connection.SSH
+    port: int | None = None
+    user: str | None = None
+    password: Secret | None = None
+    key_file: str | None = None
+    become_password: Secret | None = None
+    jump_host: str | None = None
+    unattended: bool = False
+    groups: tuple[str, ...] = ()
+    source: str = ""
+
+    def secrets_set(self) -> dict[str, str]:
+        """Which secrets the inventory holds for this host, masked, for display."""
+        return {
+            name: "***"
+            for name, value in (
+                ("password", self.password),
+                ("become_password", self.become_password),
+            )
+            if value
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryProblem:
+    """A piece of inventory the auditor could not use.
+
+    ``host`` is set when the problem belongs to one host (that host is then
+    reported at stage ``inventory``); otherwise it concerns a whole source.
+    """
+
+    source: str
+    message: str
+    host: str | None = None
+    line: int | None = None
+    customer: str | None = None
+
+    def one_line(self) -> str:
+        where = self.source + (f":{self.line}" if self.line else "")
+        who = f" host {self.host}:" if self.host else ""
+        return f"{where}:{who} {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """The verdict on one requirement for one host, with the evidence behind it."""
+
+    id: str
+    verdict: Verdict
+    reason: str
+    evidence: Mapping[str, JSONValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class HostResult:
+    """Everything the run learned about one host. Never an exception."""
+
+    name: str
+    customer: str
+    role: Role
+    address: str
+    connection: Connection
+    stage: Stage
+    stage_reason: str
+    checks: tuple[Check, ...]
+    started_at: str
+    duration_s: float
+    payload: str | None = None
+
+    @property
+    def compliant(self) -> bool:
+        """True only when the audit got through and every applicable check passed."""
+        if self.stage is not Stage.JUDGED:
+            return False
+        applicable = [c for c in self.checks if c.verdict is not Verdict.NOT_APPLICABLE]
+        return bool(applicable) and all(c.verdict is Verdict.PASS for c in applicable)
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """One audit run: what the results JSON document, history and reports are made from."""
+
+    run_id: str
+    started_at: str
+    finished_at: str
+    auditor_version: str
+    profile_name: str
+    profile_version: str
+    inventory_sources: tuple[str, ...]
+    hosts: tuple[HostResult, ...]
+    problems: tuple[InventoryProblem, ...] = ()
