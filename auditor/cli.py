@@ -1,0 +1,133 @@
+"""Command line: argument parsing and exit codes only; the work lives in run.py and friends.
+
+Options follow Ansible's habits where they fit (``-i``, ``-l``, ``-f``,
+``--vault-password-file``), so an MSP's existing inventory and muscle memory
+carry over.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from auditor import __version__
+from auditor.errors import ConfigError
+from auditor.progress import ProgressLine
+from auditor.run import ExitCode, RunOptions, execute, exit_code_for
+from auditor.transports.ssh import HostKeyPolicy, SshSettings
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _add_inventory_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-i", "--inventory", action="append", required=True, metavar="PATH",
+                   help="Ansible inventory file or folder (repeatable)")
+    p.add_argument("-l", "--limit", metavar="PATTERN", help="Ansible host pattern, e.g. 'web*:!web03'")
+    p.add_argument("--vault-password-file", metavar="FILE", help="ansible-vault password file")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="auditor", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--version", action="version", version=f"auditor {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="audit the inventory and write results + reports")
+    _add_inventory_args(run)
+    run.add_argument("--profile", metavar="FILE", help="contract profile YAML (default: bundled v5)")
+    run.add_argument("--reflector", metavar="HOST[:PORT]", help="the provider's UDP/TCP reflector")
+    run.add_argument("--expected-network", action="append", default=[], metavar="CIDR",
+                     help="answers in this network are not sinkholes (repeatable)")
+    run.add_argument("-f", "--forks", type=int, default=50, help="hosts audited at once (default 50)")
+    run.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default reports/)")
+    run.add_argument("--lang", choices=("de", "en"), default="de", help="report language")
+    run.add_argument("--host-key-policy", choices=[p.value for p in HostKeyPolicy],
+                     default=HostKeyPolicy.STRICT.value,
+                     help="unknown host keys: refuse (strict), record (accept-new) or ignore; "
+                          "a changed key is never accepted")
+    run.add_argument("--known-hosts", type=Path, metavar="FILE",
+                     help="the auditor's own known_hosts (default ~/.local/state/auditor/known_hosts)")
+
+    inv = sub.add_parser("inventory", help="show how the inventory resolves (never shows secrets)")
+    _add_inventory_args(inv)
+    inv.add_argument("--json", action="store_true", help="every resolved target as JSON")
+
+    from auditor import reflector
+
+    refl = sub.add_parser("reflector", help="run the provider's echo witness for UDP/TCP probes")
+    reflector.add_arguments(refl)
+    return parser
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from auditor.profile import load_profile
+
+    profile = load_profile(args.profile, reflector=args.reflector,
+                           expected_networks=args.expected_network)
+    ssh = SshSettings(host_key_policy=HostKeyPolicy(args.host_key_policy),
+                      connect_timeout_s=profile.timeouts.connect_s,
+                      login_timeout_s=profile.timeouts.login_s)
+    if args.known_hosts:
+        ssh = SshSettings(**{**_fields(ssh), "own_known_hosts": args.known_hosts})
+    options = RunOptions(inventories=tuple(args.inventory), out_dir=args.out, limit=args.limit,
+                         vault_password_file=args.vault_password_file, forks=args.forks,
+                         lang=args.lang)
+    progress = ProgressLine.if_terminal()
+    run, out_dir = execute(options, profile, ssh, events=progress)
+    if progress:
+        progress.close()
+    for problem in run.problems:
+        print(f"inventory: {problem.one_line()}", file=sys.stderr)
+    customers: dict[str, list[bool]] = {}
+    for host in run.hosts:
+        customers.setdefault(host.customer, []).append(host.compliant)
+    for customer, flags in sorted(customers.items()):
+        print(f"{customer}: {sum(flags)}/{len(flags)} hosts compliant")
+    print(f"reports: {(out_dir / 'index.html').resolve()}")
+    print(f"results: {(out_dir / 'results.json').resolve()}")
+    return exit_code_for(run)
+
+
+def _fields(settings: SshSettings) -> dict[str, object]:
+    return {name: getattr(settings, name) for name in settings.__dataclass_fields__}
+
+
+def _cmd_inventory(args: argparse.Namespace) -> int:
+    from auditor.inventory import load_inventory
+    from auditor.inventory.show import format_tree, to_json
+
+    load = load_inventory(args.inventory, vault_password_file=args.vault_password_file,
+                          limit=args.limit)
+    if args.json:
+        print(json.dumps(to_json(load), indent=2, ensure_ascii=False))
+    else:
+        print(format_tree(load))
+    return ExitCode.INCOMPLETE if load.problems else ExitCode.COMPLIANT
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _cmd_run(args)
+        if args.command == "inventory":
+            return _cmd_inventory(args)
+        from auditor import reflector
+
+        return reflector.run(args)
+    except ConfigError as exc:
+        print(f"auditor: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    except KeyboardInterrupt:
+        print("auditor: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - exit code 5 must stay apart from 1 (not compliant)
+        print(f"auditor: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return ExitCode.INTERNAL

@@ -1,0 +1,163 @@
+"""Audits many hosts at once, each within its own deadline, never losing one.
+
+Per host: plan (from the profile) -> transport connect -> one payload round
+trip -> parse -> judge -> :class:`HostResult`. Concurrency is bounded by a
+semaphore (``forks``, Ansible's word). Every host coroutine ends in a value:
+transport failures become the stage they happened at, and anything
+unexpected becomes an ``error`` for that host alone, so one broken host never
+costs the results of the others, nor delays them past its own deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from auditor.errors import TransportError
+from auditor.judge.host import judge_checks, unaudited_checks
+from auditor.model import Check, HostResult, InventoryProblem, Stage, Target
+from auditor.payload import build_program, parse_output
+from auditor.payload.launch import LAUNCH_COMMAND
+from auditor.profile import Profile, plan_for
+from auditor.transports.base import Transport
+
+TransportFactory = Callable[[Target], Transport]
+
+
+class EngineEvents(Protocol):
+    """Lifecycle hooks (progress line, history writer); the engine itself never prints."""
+
+    def host_started(self, target: Target) -> None: ...
+
+    def host_finished(self, result: HostResult) -> None: ...
+
+
+class NoEvents:
+    def host_started(self, target: Target) -> None:
+        pass
+
+    def host_finished(self, result: HostResult) -> None:
+        pass
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+
+
+@dataclass(slots=True)
+class _Progress:
+    """How far one host got; read when something goes wrong."""
+
+    stage: Stage = Stage.RESOLVE
+    payload: str | None = None
+    started: float = field(default_factory=time.monotonic)
+
+
+class Engine:
+    """Runs the audit of a set of targets against one profile."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        transport_for: TransportFactory,
+        *,
+        forks: int = 50,
+        events: EngineEvents | None = None,
+    ) -> None:
+        if forks < 1:
+            raise ValueError("forks must be at least 1")
+        self._profile = profile
+        self._transport_for = transport_for
+        self._forks = forks
+        self._events = events or NoEvents()
+
+    async def run(
+        self, targets: Sequence[Target], problems: Iterable[InventoryProblem] = ()
+    ) -> tuple[HostResult, ...]:
+        """Audit ``targets``; hosts with an inventory problem are reported, not contacted."""
+        broken = {p.host: p for p in problems if p.host}
+        gate = asyncio.Semaphore(self._forks)
+
+        async def one(target: Target) -> HostResult:
+            if target.name in broken:
+                return self._inventory_result(target, broken[target.name])
+            async with gate:
+                self._events.host_started(target)
+                result = await self.audit_host(target)
+                self._events.host_finished(result)
+                return result
+
+        results = await asyncio.gather(*(one(t) for t in targets))
+        return tuple(results)
+
+    async def audit_host(self, target: Target) -> HostResult:
+        """Audit one host; always returns, within the plan's host deadline plus close time."""
+        plan = plan_for(self._profile, target)
+        progress = _Progress()
+        started_at = now_iso()
+        checks: tuple[Check, ...]
+        transport = self._transport_for(target)
+        try:
+            async with asyncio.timeout(plan.timeouts.host_s):
+                observations = await self._observe(transport, plan.payload_input(), progress)
+            checks = judge_checks(plan, observations, self._profile.expected_networks)
+            progress.stage, reason = Stage.JUDGED, "audit complete"
+        except TransportError as exc:
+            progress.stage, reason = exc.stage, str(exc)
+            checks = unaudited_checks(plan, exc.stage, reason)
+        except TimeoutError:
+            reason = f"host deadline of {plan.timeouts.host_s:g}s passed during stage {progress.stage}"
+            checks = unaudited_checks(plan, progress.stage, reason)
+        except Exception as exc:  # noqa: BLE001 - one host's crash must not lose the others
+            reason = f"internal error: {type(exc).__name__}: {exc}"
+            checks = unaudited_checks(plan, progress.stage, reason)
+        finally:
+            await transport.close()
+        return HostResult(
+            name=target.name,
+            customer=target.customer,
+            role=target.role,
+            address=target.address,
+            connection=target.connection,
+            stage=progress.stage,
+            stage_reason=reason,
+            checks=checks,
+            started_at=started_at,
+            duration_s=round(time.monotonic() - progress.started, 3),
+            payload=progress.payload,
+        )
+
+    async def _observe(
+        self, transport: Transport, plan_doc: dict[str, object], progress: _Progress
+    ) -> dict[str, object]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + float(plan_doc["deadline_s"])  # type: ignore[arg-type]
+        progress.stage = Stage.CONNECT
+        await transport.connect(loop.time() + self._profile.timeouts.connect_s + self._profile.timeouts.login_s)
+        progress.stage = Stage.PROBE
+        result = await transport.run(
+            LAUNCH_COMMAND, build_program(plan_doc), timeout_s=max(1.0, deadline - loop.time() + 5)
+        )
+        observations = parse_output(result.stdout, stderr=result.stderr, exit_status=result.exit_status)
+        progress.payload = str(observations.get("payload", "python"))
+        return observations
+
+    def _inventory_result(self, target: Target, problem: InventoryProblem) -> HostResult:
+        plan = plan_for(self._profile, target)
+        reason = problem.one_line()
+        return HostResult(
+            name=target.name,
+            customer=target.customer,
+            role=target.role,
+            address=target.address,
+            connection=target.connection,
+            stage=Stage.INVENTORY,
+            stage_reason=reason,
+            checks=unaudited_checks(plan, Stage.INVENTORY, reason),
+            started_at=now_iso(),
+            duration_s=0.0,
+        )

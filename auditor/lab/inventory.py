@@ -1,0 +1,87 @@
+"""Files the lab hands to SSH clients and to the auditor: known_hosts and an inventory.
+
+``known_hosts`` holds each host key twice, as ``addr key`` (what OpenSSH
+writes for port 22) and ``[addr]:22 key`` (what clients that always add the
+port look up). The inventory is a plain Ansible inventory, one group per
+customer, the way a user's own inventory would look.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+if TYPE_CHECKING:
+    from auditor.lab.build import Lab, LabHost
+
+
+def write_known_hosts(path: Path, keys: Iterable[tuple[str, str]]) -> None:
+    """``keys``: (address, public key line ``type base64 [comment]``)."""
+    lines = []
+    for addr, pub in keys:
+        key = " ".join(pub.split()[:2])
+        lines += [f"{addr} {key}", f"[{addr}]:22 {key}"]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def group_name(customer: str) -> str:
+    """An Ansible-safe group name for a customer: ``Bäckerei X & Y`` -> ``baeckerei_x_y``."""
+    text = customer.lower()
+    for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(umlaut, plain)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_") or "customer"
+
+
+def _host_vars(lab: Lab, host: LabHost) -> dict[str, str]:
+    return {
+        "ansible_host": host.address,
+        "ansible_user": "root",
+        "ansible_ssh_private_key_file": str(lab.client_key),
+        "auditor_customer": host.customer,
+        "auditor_role": str(host.role),
+    }
+
+
+def _groups(lab: Lab) -> dict[str, list[LabHost]]:
+    groups: dict[str, list[LabHost]] = {}
+    for host in lab.hosts:
+        groups.setdefault(group_name(host.customer), []).append(host)
+    return groups
+
+
+def write_inventory(lab: Lab, path: Path) -> Path:
+    """Write an Ansible inventory of ``lab``'s hosts: INI if ``path`` ends in .ini, else YAML.
+
+    Groups per customer; ``ansible_host``, ``ansible_user: root``,
+    ``ansible_ssh_private_key_file``, ``auditor_customer``, ``auditor_role``;
+    ``all`` carries ``ansible_ssh_common_args`` pointing at the lab's known_hosts.
+    """
+    common = f"-o UserKnownHostsFile={lab.known_hosts} -o StrictHostKeyChecking=yes"
+    groups = _groups(lab)
+    if path.suffix == ".ini":
+        out = ["[all:vars]", f'ansible_ssh_common_args="{common}"', ""]
+        for group, hosts in groups.items():
+            out.append(f"[{group}]")
+            for h in hosts:
+                pairs = " ".join(f'{k}="{v}"' for k, v in _host_vars(lab, h).items())
+                out.append(f"{h.name} {pairs}")
+            out.append("")
+        path.write_text("\n".join(out), encoding="utf-8")
+        return path
+    doc: dict[str, Any] = {
+        "all": {
+            "vars": {"ansible_ssh_common_args": common},
+            "children": {
+                group: {"hosts": {h.name: _host_vars(lab, h) for h in hosts}}
+                for group, hosts in groups.items()
+            },
+        }
+    }
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path

@@ -1,0 +1,167 @@
+"""Namespaces, veths, the LAN bridge and routes, built with ``ip``.
+
+Topology (``p`` is the lab prefix, e.g. ``alt-``)::
+
+    <p>msp  eth0 198.51.100.2 ─┐
+    <p>h-x  eth0 198.51.100.10 ├─ br0 198.51.100.1  [<p>rt]  vinet 203.0.113.1 ── eth0 [<p>inet]
+    ...                        ┘                                             203.0.113.10, .53, ...
+
+Everything is created *inside* lab namespaces (``ip -n NS``); the root
+namespace never gets an interface, address or route. The router has only its
+two connected networks, so nothing can leave the lab.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from auditor.lab.spec import (
+    INET_ADDRS,
+    INET_PREFIX,
+    LAN_PREFIX,
+    MSP_ADDR,
+    ROUTER_INET,
+    ROUTER_LAN,
+    LabError,
+)
+
+NETNS_RUN = Path("/run/netns")
+NETNS_ETC = Path("/etc/netns")
+# Every lab namespace is "al<tag>-<role>": the only names down --all-stale may touch.
+PREFIX_RE = re.compile(r"^al[a-z0-9]{1,6}-$")
+LAB_NS_RE = re.compile(r"^(al[a-z0-9]{1,6}-)(rt|msp|inet|h-[a-z0-9-]+)$")
+IP_TIMEOUT_S = 10.0
+
+
+def run(argv: Sequence[str], *, stdin: str | None = None, timeout: float = IP_TIMEOUT_S) -> str:
+    """Run a command that must succeed; raise a one-line :class:`LabError` if not."""
+    try:
+        proc = subprocess.run(
+            list(argv), input=stdin, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise LabError(f"{' '.join(argv)}: no result within {timeout:.0f} s") from exc
+    if proc.returncode != 0:
+        err = " ".join(proc.stderr.split()) or f"exit {proc.returncode}"
+        raise LabError(f"{' '.join(argv)}: {err}")
+    return proc.stdout
+
+
+def batch(ns: str | None, commands: Sequence[str]) -> None:
+    """Run ``ip`` commands in one process, inside ``ns`` (one fork instead of many)."""
+    head = ["ip", "-n", ns] if ns else ["ip"]
+    run([*head, "-batch", "-"], stdin="\n".join(commands) + "\n")
+
+
+def exec_argv(ns: str, argv: Sequence[str]) -> list[str]:
+    """``argv`` run inside ``ns`` with its /etc/netns/NS files bind-mounted over /etc."""
+    return ["ip", "netns", "exec", ns, *argv]
+
+
+def list_lab_namespaces() -> list[str]:
+    """Every namespace on this machine whose name follows the lab scheme."""
+    if not NETNS_RUN.is_dir():
+        return []
+    return sorted(n for n in os.listdir(NETNS_RUN) if LAB_NS_RE.match(n))
+
+
+def pids_in(namespaces: Sequence[str]) -> list[int]:
+    """Processes living in any of ``namespaces`` (any mount/pid namespace, any session).
+
+    Same test as ``ip netns pids`` (the inode of /proc/PID/ns/net), done for
+    all namespaces in one /proc scan instead of one fork each.
+    """
+    inodes: set[tuple[int, int]] = set()
+    for ns in namespaces:
+        try:
+            st = os.stat(NETNS_RUN / ns)
+            inodes.add((st.st_dev, st.st_ino))
+        except OSError:
+            continue
+    if not inodes:
+        return []
+    found: list[int] = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                st = os.stat(f"/proc/{entry}/ns/net")
+                if (st.st_dev, st.st_ino) in inodes:
+                    found.append(int(entry))
+            except OSError:
+                continue  # exited meanwhile, or a kernel thread
+    return found
+
+
+def delete_namespace(ns: str) -> None:
+    """Remove ``ns`` and its /etc/netns dir; missing pieces are fine (idempotent)."""
+    if (NETNS_RUN / ns).exists():
+        run(["ip", "netns", "del", ns])
+    etc = NETNS_ETC / ns
+    if etc.is_dir():
+        subprocess.run(["rm", "-rf", "--one-file-system", str(etc)], check=True)
+
+
+def build(prefix: str, hosts: Sequence[tuple[str, str]]) -> list[str]:
+    """Create router, internet, msp and host namespaces (``hosts``: (ns, address)).
+
+    Returns the namespaces created, router first. On error the caller tears
+    down by prefix, so a half-built lab never stays behind.
+    """
+    rt, inet, msp = f"{prefix}rt", f"{prefix}inet", f"{prefix}msp"
+    names = [rt, inet, msp, *(ns for ns, _ in hosts)]
+    batch(None, [f"netns add {n}" for n in names])
+    batch(
+        rt,
+        [
+            "link set lo up",
+            "link add br0 type bridge",
+            f"addr add {ROUTER_LAN}/{LAN_PREFIX} dev br0",
+            "link set br0 up",
+            f"link add vinet type veth peer name eth0 netns {inet}",
+            f"addr add {ROUTER_INET}/{INET_PREFIX} dev vinet",
+            "link set vinet up",
+        ],
+    )
+    inet_cmds = [f"addr add {a}/{INET_PREFIX} dev eth0" for a in INET_ADDRS]
+    batch(
+        inet,
+        ["link set lo up", *inet_cmds, "link set eth0 up", f"route add default via {ROUTER_INET}"],
+    )
+    leaves = [(msp, MSP_ADDR, "vmsp"), *((ns, a, f"vh{i}") for i, (ns, a) in enumerate(hosts))]
+    rt_ports: list[str] = []
+    for ns, addr, port in leaves:
+        batch(
+            ns,
+            [
+                "link set lo up",
+                f"link add eth0 type veth peer name {port} netns {rt}",
+                f"addr add {addr}/{LAN_PREFIX} dev eth0",
+                "link set eth0 up",
+                f"route add default via {ROUTER_LAN}",
+            ],
+        )
+        rt_ports += [f"link set {port} master br0", f"link set {port} up"]
+    batch(rt, rt_ports)
+    run(exec_argv(rt, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]))
+    return names
+
+
+def write_etc(ns: str, files: dict[str, str]) -> Path:
+    """Write /etc/netns/NS/<file> (resolv.conf, hosts, ...): ``ip netns exec`` mounts them."""
+    base = NETNS_ETC / ns
+    base.mkdir(parents=True, exist_ok=True)
+    for rel, text in files.items():
+        path = base / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return base
+
+
+def root_lab_routes() -> list[str]:
+    """Routes in the *root* namespace that point into a lab range: must always be empty."""
+    out = run(["ip", "-4", "route", "show", "table", "all"])
+    return [line for line in out.splitlines() if "198.51.100." in line or "203.0.113." in line]

@@ -1,0 +1,191 @@
+"""The lab's daemons: per-host sshd, the resolvers, the internet listeners, the reflector.
+
+Each ``start_*`` writes the daemon's config into the state dir, starts it in
+its namespace (``procs.start``) and returns at once; ``build.py`` then waits
+for all of them to listen in one pass, so start-up costs the slowest daemon,
+not the sum.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import pwd
+import subprocess
+import sys
+from pathlib import Path
+
+from auditor.lab import procs
+from auditor.lab.pki import Pki
+from auditor.lab.procs import Proc
+from auditor.lab.spec import (
+    AUDIT_USER,
+    LAB_NAMES,
+    REFLECTOR,
+    REFLECTOR_PORTS,
+    RESOLVER_GOOD,
+    RESOLVER_HIJACK,
+    RESOLVER_NXDOMAIN,
+    RESOLVER_SERVFAIL,
+    ROGUE_TLS,
+    TV_ADDRS,
+    TV_PORTS,
+    HostSpec,
+    LabError,
+)
+from auditor.model import Secret
+
+SSHD = "/usr/sbin/sshd"  # absolute: sshd re-execs itself per connection
+DNSMASQ = "/usr/sbin/dnsmasq"
+Socket = tuple[str, str, int]  # (proto, address, port) as procs.wait_listening wants it
+
+# dnsmasq resolvers: address -> config lines that make its behaviour.
+_RESOLVER_LINES = {
+    RESOLVER_GOOD: [f"host-record={name},{addr}" for name, addr in LAB_NAMES.items()],
+    RESOLVER_HIJACK: ["address=/#/0.0.0.0"],
+    RESOLVER_NXDOMAIN: ["address=/#/"],
+}
+
+
+def keygen(path: Path, comment: str) -> str:
+    """Make an ed25519 key pair at ``path`` (no passphrase); return the public line."""
+    path.unlink(missing_ok=True)
+    path.with_suffix(".pub").unlink(missing_ok=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)],
+        check=True,
+        timeout=10,
+        stdin=subprocess.DEVNULL,
+    )
+    return Path(f"{path}.pub").read_text().strip()
+
+
+def sshd_config(host: HostSpec, addr: str, host_key: Path, keys_dir: Path) -> str:
+    """A trimmed sshd: no PAM/motd/lastlog (cheap logins), many concurrent starts.
+
+    ``AuthorizedKeysFile`` is per user in the state dir: root gets the lab's
+    client key, ``audit`` none (it logs in by password where enabled).
+    """
+    lines = [
+        f"ListenAddress {addr}:22",
+        f"HostKey {host_key}",
+        "PidFile none",
+        "UsePAM no",
+        "PrintMotd no",
+        "PrintLastLog no",
+        "UseDNS no",
+        "MaxStartups 200",
+        "StrictModes no",  # the state dir may live under world-writable /tmp
+        "PermitRootLogin prohibit-password",
+        f"AuthorizedKeysFile {keys_dir}/%u",
+        "PubkeyAuthentication yes",
+        f"PasswordAuthentication {'yes' if host.password else 'no'}",
+        "KbdInteractiveAuthentication no",
+        "Subsystem sftp internal-sftp",
+        "LogLevel VERBOSE",
+    ]
+    if host.hang_after_auth:
+        lines.append("ForceCommand sleep 3600")
+    return "\n".join(lines) + "\n"
+
+
+def start_sshd(ns: str, host: HostSpec, addr: str, host_dir: Path, keys_dir: Path) -> Proc:
+    """Start ``host``'s sshd on ``addr``:22 (host key already in ``host_dir``)."""
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+    cfg = host_dir / "sshd_config"
+    cfg.write_text(sshd_config(host, addr, host_dir / "ssh_host_ed25519_key", keys_dir))
+    log = host_dir / "sshd.log"
+    return procs.start(f"sshd {host.name}", ns, [SSHD, "-D", "-f", str(cfg), "-E", str(log)], log)
+
+
+def start_resolvers(ns: str, state_dir: Path) -> list[tuple[Proc, list[Socket]]]:
+    """One dnsmasq per resolver address (good, hijack, nxdomain), UDP+TCP 53."""
+    started = []
+    for addr, behaviour in _RESOLVER_LINES.items():
+        base = state_dir / f"dnsmasq-{addr}"
+        cfg = [
+            f"listen-address={addr}",
+            "bind-interfaces",
+            "no-resolv",
+            "no-hosts",
+            "port=53",
+            f"pid-file={base}.pid",
+            "log-facility=-",
+            "log-queries",
+            *behaviour,
+        ]
+        Path(f"{base}.conf").write_text("\n".join(cfg) + "\n")
+        argv = [DNSMASQ, "--keep-in-foreground", f"--conf-file={base}.conf"]
+        proc = procs.start(f"dnsmasq {addr}", ns, argv, Path(f"{base}.log"))
+        started.append((proc, [("udp", addr, 53), ("tcp", addr, 53)]))
+    return started
+
+
+def start_internet(ns: str, pki: Pki, state_dir: Path) -> tuple[Proc, list[Socket]]:
+    """``internet.py``: TV-like TCP/TLS targets, the rogue TLS box, the SERVFAIL resolver."""
+    argv = [
+        sys.executable, "-m", "auditor.lab.internet",
+        "--cert", str(pki.server_cert), "--key", str(pki.server_key),
+        "--rogue-cert", str(pki.rogue_cert), "--rogue-key", str(pki.rogue_key),
+    ]  # fmt: skip
+    proc = procs.start("internet", ns, argv, state_dir / "internet.log")
+    sockets = [("tcp", a, p) for a in TV_ADDRS for p in TV_PORTS]
+    sockets += [("tcp", ROGUE_TLS, 443), ("udp", RESOLVER_SERVFAIL, 53)]
+    sockets += [("tcp", RESOLVER_SERVFAIL, 53)]
+    return proc, sockets
+
+
+def reflector_argv() -> list[str] | None:
+    """The product's reflector command line; None while no reflector exists.
+
+    The one place that knows how to start it: the ``auditor reflector`` CLI
+    subcommand, or (while only the module exists) its ``serve()`` directly.
+    """
+    ports = ",".join(str(p) for p in REFLECTOR_PORTS)
+    if importlib.util.find_spec("auditor.__main__") is not None:
+        return [
+            sys.executable,
+            "-m",
+            "auditor",
+            "reflector",
+            "--listen",
+            REFLECTOR,
+            "--ports",
+            ports,
+        ]
+    if importlib.util.find_spec("auditor.reflector") is None:
+        return None
+    code = (
+        "import asyncio, auditor.reflector as r; "
+        f"asyncio.run(r.serve({REFLECTOR!r}, {list(REFLECTOR_PORTS)!r}))"
+    )
+    return [sys.executable, "-c", code]
+
+
+def start_reflector(ns: str, state_dir: Path) -> tuple[Proc, list[Socket]] | None:
+    """Start the reflector on ``REFLECTOR`` (UDP+TCP ``REFLECTOR_PORTS``), if it exists."""
+    argv = reflector_argv()
+    if argv is None:
+        return None
+    proc = procs.start("reflector", ns, argv, state_dir / "reflector.log")
+    return proc, [(proto, REFLECTOR, p) for p in REFLECTOR_PORTS for proto in ("udp", "tcp")]
+
+
+def ensure_audit_user(password: Secret) -> None:
+    """Create the machine-wide ``audit`` user if missing and set its password.
+
+    Users are shared by all namespaces (one filesystem); the password never
+    appears on a command line (chpasswd reads stdin).
+    """
+    try:
+        pwd.getpwnam(AUDIT_USER)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--create-home", "--shell", "/bin/sh", AUDIT_USER],
+            check=True, capture_output=True, timeout=30,
+        )  # fmt: skip
+    done = subprocess.run(
+        ["chpasswd"], input=f"{AUDIT_USER}:{password.reveal()}\n", text=True,
+        capture_output=True, timeout=30, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise LabError(f"chpasswd for {AUDIT_USER} failed: {done.stderr.strip()}")

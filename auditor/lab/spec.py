@@ -1,0 +1,162 @@
+"""What a lab is made of, declared as data: the customer hosts and their faults.
+
+A :class:`LabSpec` says *what* each host is like (resolvers, egress faults,
+broken sshd, ...); ``build.py`` turns it into namespaces and processes. The
+internet side is fixed and its addresses are the constants below, so tests and
+profiles can name them instead of repeating literals.
+
+Network safety: every address here is in 198.51.100.0/24 (customer LAN) or
+203.0.113.0/24 (the lab's "internet"); both exist only inside the lab's
+namespaces, never as routes in the root namespace.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+from auditor.errors import AuditorError
+from auditor.model import Role, Secret
+
+# --- the customer LAN (a bridge in the router namespace) ---------------------
+LAN_PREFIX = 24
+ROUTER_LAN = "198.51.100.1"
+MSP_ADDR = "198.51.100.2"
+FIRST_HOST_OCTET = 10
+MAX_HOSTS = 200
+
+# --- the internet namespace -------------------------------------------------
+INET_PREFIX = 24
+ROUTER_INET = "203.0.113.1"
+RESOLVER_GOOD = "203.0.113.53"
+RESOLVER_HIJACK = "203.0.113.54"  # answers 0.0.0.0 for every name
+RESOLVER_NXDOMAIN = "203.0.113.55"  # answers NXDOMAIN for every name
+RESOLVER_SERVFAIL = "203.0.113.56"  # answers SERVFAIL (internet.py), UDP and TCP
+RESOLVERS = (RESOLVER_GOOD, RESOLVER_HIJACK, RESOLVER_NXDOMAIN, RESOLVER_SERVFAIL)
+
+TV_ROUTER1 = "203.0.113.10"
+TV_MASTER1 = "203.0.113.11"
+TV_GET = "203.0.113.12"
+TV_ROUTER2 = "203.0.113.13"
+TV_PORTS = (5938, 80, 443)  # TCP; 443 speaks TLS with a lab-CA certificate
+
+REFLECTOR = "203.0.113.20"
+REFLECTOR_NAME = "reflector.lab.test"
+REFLECTOR_PORTS = (5938, 443, 80)  # the product's reflector, UDP and TCP
+
+ROGUE_TLS = "203.0.113.66"  # TLS on 443 with a certificate from a CA no host trusts
+
+# Names the good resolver knows; the same names are the SANs of both certificates.
+LAB_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "router1.teamviewer.com": TV_ROUTER1,
+        "router2.teamviewer.com": TV_ROUTER2,
+        "master1.teamviewer.com": TV_MASTER1,
+        "get.teamviewer.com": TV_GET,
+        REFLECTOR_NAME: REFLECTOR,
+    }
+)
+TV_ADDRS = (TV_ROUTER1, TV_MASTER1, TV_GET, TV_ROUTER2)
+INET_ADDRS = (*TV_ADDRS, REFLECTOR, *RESOLVERS, ROGUE_TLS)
+
+AUDIT_USER = "audit"  # the one machine-wide password user the lab may create
+
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,19}$")
+Action = Literal["drop", "reset", "icmp"]
+
+
+class LabError(AuditorError):
+    """The lab cannot be built or torn down; the message is one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One egress fault in the host's own nftables ``output`` chain.
+
+    ``drop``: the peer never answers (connect timeout; a UDP ``sendto`` fails
+    with EPERM because the host itself refuses it). ``reset``: TCP RST, i.e.
+    ECONNREFUSED at once (TCP only). ``icmp``: ICMP port unreachable.
+    """
+
+    proto: Literal["tcp", "udp"]
+    port: int
+    action: Action = "drop"
+
+    def __post_init__(self) -> None:
+        if self.proto not in ("tcp", "udp"):
+            raise LabError(f"fault: proto must be tcp or udp, not {self.proto!r}")
+        if not 1 <= self.port <= 65535:
+            raise LabError(f"fault: port {self.port} out of range 1..65535")
+        if self.action not in ("drop", "reset", "icmp"):
+            raise LabError(f"fault: action must be drop, reset or icmp, not {self.action!r}")
+        if self.action == "reset" and self.proto != "tcp":
+            raise LabError(f"fault: {self.proto} {self.port}: reset exists only for tcp")
+
+
+@dataclass(frozen=True, slots=True)
+class HostSpec:
+    """One customer host: a namespace with its own sshd, resolv.conf and firewall.
+
+    ``sshd=False`` leaves port 22 closed (connect refused); ``hang_after_auth``
+    authenticates and then never returns (``ForceCommand sleep 3600``);
+    ``password`` enables password login for the machine-wide ``audit`` user.
+    ``python=False`` is reserved for a busybox chroot host without Python and
+    is not built yet.
+    """
+
+    name: str
+    customer: str
+    role: Role = Role.SERVER
+    resolvers: tuple[str, ...] = (RESOLVER_GOOD,)
+    faults: tuple[Fault, ...] = ()
+    intercept_tls: bool = False
+    sshd: bool = True
+    hang_after_auth: bool = False
+    password: Secret | None = None
+    python: bool = True
+
+    def __post_init__(self) -> None:
+        if not _NAME_RE.match(self.name):
+            raise LabError(f"host {self.name!r}: name must match {_NAME_RE.pattern}")
+        if not self.resolvers:
+            raise LabError(f"host {self.name}: needs at least one resolver")
+        if not self.python:
+            raise LabError(f"host {self.name}: python=False (busybox host) is not built yet")
+        if self.hang_after_auth and not self.sshd:
+            raise LabError(f"host {self.name}: hang_after_auth needs sshd")
+
+
+@dataclass(frozen=True, slots=True)
+class LabSpec:
+    """The customer fleet of one lab; hosts get 198.51.100.10, .11, ... in order."""
+
+    hosts: tuple[HostSpec, ...]
+    name: str = "lab"
+    addresses: Mapping[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        names = [h.name for h in self.hosts]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise LabError(f"lab {self.name}: duplicate host names {', '.join(dupes)}")
+        if len(self.hosts) > MAX_HOSTS:
+            raise LabError(f"lab {self.name}: at most {MAX_HOSTS} hosts")
+        passwords = {h.password.reveal() for h in self.hosts if h.password}
+        if len(passwords) > 1:
+            raise LabError(f"lab {self.name}: the {AUDIT_USER} user is machine-wide: one password")
+        addrs = {h.name: f"198.51.100.{FIRST_HOST_OCTET + i}" for i, h in enumerate(self.hosts)}
+        object.__setattr__(self, "addresses", MappingProxyType(addrs))
+
+    def host(self, name: str) -> HostSpec:
+        for h in self.hosts:
+            if h.name == name:
+                return h
+        raise LabError(f"lab {self.name}: no host {name!r}")
+
+    @property
+    def audit_password(self) -> Secret | None:
+        """The ``audit`` user's password, if any host asks for one."""
+        return next((h.password for h in self.hosts if h.password), None)

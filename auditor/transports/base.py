@@ -1,0 +1,42 @@
+"""The one interface every transport implements.
+
+A transport gets a program onto a host and its output back; it knows nothing
+of what is measured (that is ``payload/``) or judged (``judge/``). The engine
+drives every transport the same way::
+
+    await transport.connect(deadline)            # raises a TransportError subclass
+    result = await transport.run(command, stdin, timeout_s)
+    await transport.close()                      # never raises
+
+Failures are our own exceptions from :mod:`auditor.errors`, each carrying the
+Stage it failed at, so unreachable, untrusted, refused and hung stay apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class TransportResult:
+    """What came back from one command; ``exit_status`` None means no status was reported."""
+
+    exit_status: int | None
+    stdout: bytes
+    stderr: bytes
+    duration_s: float
+
+
+class Transport(Protocol):
+    """Connect with a deadline, run one command with input, close."""
+
+    async def connect(self, deadline: float) -> None:
+        """Reach and authenticate by ``deadline`` (``loop.time()`` based)."""
+
+    async def run(self, command: str, stdin: bytes, timeout_s: float) -> TransportResult:
+        """Run ``command`` with ``stdin``; raise PayloadTimeout (with partial output) on timeout."""
+        ...
+
+    async def close(self) -> None:
+        """Release the connection; must not raise."""

@@ -1,0 +1,39 @@
+"""Runs the payload on the auditor's own machine (``ansible_connection=local``)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from auditor.errors import PayloadTimeout
+from auditor.transports.base import TransportResult
+
+
+class LocalTransport:
+    """Same interface as SSH, over a subprocess; there is nothing to reach or log in to."""
+
+    async def connect(self, deadline: float) -> None:
+        return None
+
+    async def run(self, command: str, stdin: bytes, timeout_s: float) -> TransportResult:
+        started = time.monotonic()
+        process = await asyncio.create_subprocess_exec(
+            "/bin/sh",
+            "-c",
+            command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            async with asyncio.timeout(timeout_s):
+                stdout, stderr = await process.communicate(stdin)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            raise PayloadTimeout(f"payload did not finish within {timeout_s:g}s") from None
+        return TransportResult(process.returncode, stdout, stderr, time.monotonic() - started)
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,65 @@
+"""Session-wide fixtures: the network-namespace lab.
+
+``lab`` builds :data:`TEST_SPEC` once per pytest session (about a second) and
+always tears it down, also when tests fail. Each session gets its own
+namespace prefix (from its pid), so concurrent sessions on one machine do not
+collide; a lab left by a killed session is removed by the next ``up``.
+
+Hosts (198.51.100.10 upwards, in this order; ``lab.host(name).address``):
+
+=========== ============================================================
+good        everything works; ``audit`` user with :data:`AUDIT_PASSWORD`
+tcp5938     egress TCP 5938 dropped (connect times out)
+rst443      egress TCP 443 answered with RST (ECONNREFUSED)
+udp53       egress UDP 53 dropped (sendto EPERM, DNS over UDP fails)
+tcp53       egress TCP 53 rejected with ICMP port unreachable
+hijack      resolver 203.0.113.54: every name -> 0.0.0.0
+nxdomain    resolver 203.0.113.55: NXDOMAIN for everything
+servfail    resolver 203.0.113.56: SERVFAIL for everything
+intercept   TCP 443 dnat-ed to the rogue-CA TLS box
+nossh       no sshd: port 22 refused
+hang        authenticates, then hangs (ForceCommand sleep 3600)
+=========== ============================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from auditor.lab import Fault, HostSpec, Lab, LabSpec, unique_prefix
+from auditor.lab.spec import RESOLVER_HIJACK, RESOLVER_NXDOMAIN, RESOLVER_SERVFAIL
+from auditor.model import Role, Secret
+
+AUDIT_PASSWORD = Secret("Lab-Audit-4711")
+CUSTOMER = "Testkunde GmbH"
+
+TEST_SPEC = LabSpec(
+    name="test",
+    hosts=(
+        HostSpec("good", CUSTOMER, Role.SERVER, password=AUDIT_PASSWORD),
+        HostSpec("tcp5938", CUSTOMER, Role.SERVER, faults=(Fault("tcp", 5938, "drop"),)),
+        HostSpec("rst443", CUSTOMER, Role.SERVER, faults=(Fault("tcp", 443, "reset"),)),
+        HostSpec("udp53", CUSTOMER, Role.SERVER, faults=(Fault("udp", 53, "drop"),)),
+        HostSpec("tcp53", CUSTOMER, Role.SERVER, faults=(Fault("tcp", 53, "icmp"),)),
+        HostSpec("hijack", CUSTOMER, Role.WORKSTATION, resolvers=(RESOLVER_HIJACK,)),
+        HostSpec("nxdomain", CUSTOMER, Role.WORKSTATION, resolvers=(RESOLVER_NXDOMAIN,)),
+        HostSpec("servfail", CUSTOMER, Role.NETWORK, resolvers=(RESOLVER_SERVFAIL,)),
+        HostSpec("intercept", CUSTOMER, Role.SERVER, intercept_tls=True),
+        HostSpec("nossh", CUSTOMER, Role.SERVER, sshd=False),
+        HostSpec("hang", CUSTOMER, Role.SERVER, hang_after_auth=True),
+    ),
+)
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """The running test lab; use ``lab.run_in_msp(argv)`` to act as the auditor."""
+    state_dir: Path = tmp_path_factory.mktemp("lab")
+    running = Lab(TEST_SPEC, state_dir, prefix=unique_prefix("t")).up()
+    try:
+        yield running
+    finally:
+        running.down()
