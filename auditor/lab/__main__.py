@@ -16,6 +16,7 @@ from pathlib import Path
 from auditor.lab import state
 from auditor.lab.build import Lab
 from auditor.lab.demo import DEMO_SPEC
+from auditor.lab.demo_run import run_demo
 from auditor.lab.inventory import write_inventory
 from auditor.lab.spec import LabError, LabSpec
 
@@ -33,12 +34,16 @@ def _parser() -> argparse.ArgumentParser:
     which = down.add_mutually_exclusive_group(required=True)
     which.add_argument("--state", type=Path, help="the state dir given to up")
     which.add_argument("--all-stale", action="store_true", help="every lab without a live owner")
+    demo = sub.add_parser("demo", help="build the demo lab, audit it, write reports, take it down")
+    demo.add_argument("--out", type=Path, default=Path("reports"), help="report folder")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "demo":
+            return run_demo(args.out)
         if args.command == "up":
             lab = Lab(SPECS[args.spec], args.state, args.prefix).up(persistent=True)
             inventory = write_inventory(lab, lab.state_dir / "inventory.yml")

@@ -32,7 +32,7 @@ class LocalTransport:
         except TimeoutError:
             process.kill()
             await process.wait()
-            raise PayloadTimeout(f"payload did not finish within {timeout_s:g}s") from None
+            raise PayloadTimeout(f"payload did not finish within {timeout_s:.1f}s") from None
         return TransportResult(process.returncode, stdout, stderr, time.monotonic() - started)
 
     async def close(self) -> None:

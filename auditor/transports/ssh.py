@@ -233,7 +233,7 @@ class SshTransport:
         except TimeoutError:
             process.close()
             raise PayloadTimeout(
-                f"payload did not finish within {timeout_s:g}s", bytes(stdout)
+                f"payload did not finish within {timeout_s:.1f}s", bytes(stdout)
             ) from None
         return TransportResult(
             exit_status=process.exit_status,

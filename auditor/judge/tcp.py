@@ -1,0 +1,54 @@
+"""tcp_5938, tcp_80, tcp_443: did every target of the check complete a handshake?
+
+Contract (requirements.md, "What counts as evidence"): connected = open;
+RST = rejected; silence within ``probe_timeout_s`` = filtered; ICMP
+unreachable = unreachable; the host's own firewall = blocked here. All of
+those fail. A name that did not resolve leaves the port untested (``error``):
+that is the DNS checks' failure. A handshake alone cannot rule out a
+transparent proxy; the UDP reflector and TLS checks cover that.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.judge.evidence import (
+    Context,
+    Finding,
+    Obs,
+    combine,
+    common_finding,
+    match,
+    pick,
+    where,
+)
+from auditor.model import Check, Verdict
+
+KEYS = ("host", "port", "status", "phase", "address", "addresses", "local_address",
+        "errno_name", "error", "gai_name", "duration_s", "attempts")  # fmt: skip
+
+
+def judge(check_id: str, plan: Obs, observations: Obs, ctx: Context) -> Check:
+    specs = [s for s in plan.get("tcp") or () if s.get("check") == check_id]
+    pairs = match(specs, observations.get("tcp"), ("check", "host", "port"))
+    findings = [finding(spec, obs, ctx) for spec, obs in pairs]
+    evidence: dict[str, Any] = {"targets": [pick(o or s, KEYS) for s, o in pairs]}
+    port = specs[0].get("port") if specs else "?"
+    text = f"TCP {port} connected to all {len(specs)} target(s)."
+    return combine(check_id, findings, text, evidence)
+
+
+def finding(spec: Obs, obs: Obs | None, ctx: Context) -> Finding:
+    subject = f"TCP {spec.get('port')} to {spec.get('host')}"
+    common = common_finding(obs, subject, ctx)
+    if common is not None or obs is None:
+        return common or Finding(Verdict.ERROR, f"{subject} was not observed")
+    status, at = obs["status"], where(obs)
+    if status == "connected":
+        return Finding(Verdict.PASS, f"{subject}{at} connected")
+    if status == "refused":
+        return Finding(Verdict.FAIL, f"{subject}{at} was rejected (RST)")
+    if status == "timeout":
+        text = f"{subject}{at} was filtered (no answer within {ctx.probe_timeout_s:g}s)"
+        return Finding(Verdict.FAIL, text)
+    return Finding(Verdict.ERROR, f"{subject} has an unknown status {status!r}")

@@ -1,0 +1,91 @@
+"""One real audit of the whole test lab per session, shared by the end-to-end tests.
+
+The auditor runs as a user would: ``auditor run`` as a subprocess inside the
+lab's MSP namespace, over real SSH to every lab host, with a profile whose
+timeouts are shortened so that the deliberately hanging host costs seconds,
+not the production deadline. Two extra inventory entries reuse the ``good``
+host's address: one with a wrong password, one with the right password for an
+unprivileged user.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from auditor.lab import Lab
+from auditor.lab.inventory import write_inventory
+from auditor.lab.spec import REFLECTOR
+from auditor.profile.load import BUNDLED
+
+WRONG_PASSWORD = "Definitely-Wrong-0815"
+TEST_TIMEOUTS = {"connect_s": 3, "login_s": 4, "host_s": 14, "probe_s": 2}
+
+
+@dataclass(frozen=True)
+class Audit:
+    exit_code: int
+    stdout: str
+    stderr: str
+    out_dir: Path
+    document: dict[str, Any]
+
+    def host(self, name: str) -> dict[str, Any]:
+        return next(h for h in self.document["hosts"] if h["name"] == name)
+
+    def checks(self, name: str) -> Mapping[str, dict[str, Any]]:
+        return {c["id"]: c for c in self.host(name)["checks"]}
+
+
+def write_test_profile(path: Path) -> Path:
+    bundled = resources.files("auditor.profile").joinpath(BUNDLED).read_text(encoding="utf-8")
+    profile = yaml.safe_load(bundled)
+    profile["timeouts"] = TEST_TIMEOUTS
+    path.write_text(yaml.safe_dump(profile, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def audit_lab(lab: Lab, work: Path, *extra: str, inventory: Path | None = None) -> Audit:
+    """Run ``auditor run`` in the MSP namespace against the lab; return its results."""
+    out_dir = work / "out"
+    argv = [
+        sys.executable, "-m", "auditor", "run",
+        "-i", str(inventory or write_inventory(lab, work / "inventory.yml")),
+        "--profile", str(write_test_profile(work / "profile.yaml")),
+        "--known-hosts", str(lab.known_hosts),
+        "--reflector", REFLECTOR,
+        "--expected-network", "203.0.113.0/24",
+        "--out", str(out_dir),
+        *extra,
+    ]  # fmt: skip
+    done: subprocess.CompletedProcess[str] = lab.run_in_msp(argv, timeout=120)
+    document = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
+    return Audit(done.returncode, done.stdout, done.stderr, out_dir, document)
+
+
+def add_password_hosts(inventory: Path, lab: Lab, password: str) -> None:
+    """Append two hosts on the ``good`` address that log in as ``audit`` by password."""
+    data = yaml.safe_load(inventory.read_text(encoding="utf-8"))
+    group = next(iter(data["all"]["children"].values()))
+    good = lab.host("good").address
+    base = {"ansible_host": good, "ansible_user": "audit", "auditor_customer": "Testkunde GmbH"}
+    group["hosts"]["wrongpw"] = {**base, "ansible_password": WRONG_PASSWORD}
+    group["hosts"]["userpw"] = {**base, "ansible_password": password}
+    inventory.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def lab_audit(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Audit:
+    work = tmp_path_factory.mktemp("audit")
+    inventory = write_inventory(lab, work / "inventory.yml")
+    add_password_hosts(inventory, lab, lab.audit_password.reveal())
+    return audit_lab(lab, work, inventory=inventory)
