@@ -146,6 +146,16 @@ def common_finding(obs: Obs | None, subject: str, ctx: Context) -> Finding | Non
     if obs is None or not isinstance(obs.get("status"), str):
         return Finding(Verdict.ERROR, f"{subject} was not observed (missing or malformed)")
     status, at, errno = obs["status"], where(obs), obs.get("errno_name") or "no errno"
+    sinkhole = bogon(obs.get("address"), ctx.expected_networks) if obs.get("address") else None
+    if sinkhole and status in ("connected", "verified", "echoed"):
+        text = f"{subject}{at} answered, but that is a sinkhole or bogon address ({sinkhole}): not proven"
+        return Finding(Verdict.INCONCLUSIVE, text)
+    if sinkhole:
+        return Finding(
+            Verdict.ERROR,
+            f"{subject} could not be tested: the name led to {obs['address']}, a sinkhole or "
+            f"bogon address ({sinkhole}); see the DNS checks",
+        )
     if status == "timeout" and obs.get("phase") == "deadline":
         return Finding(Verdict.ERROR, f"{subject} did not finish before the payload deadline")
     if status == "timeout" and obs.get("phase") == "resolve":

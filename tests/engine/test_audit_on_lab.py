@@ -22,7 +22,8 @@ EXPECTED: dict[str, tuple[str, dict[str, str]]] = {
     "rst443": ("error", {"tcp_443": "fail", "tls_443": "fail"}),
     "udp53": ("error", {**UNRESOLVED, "dns_udp": "fail", "dns_system": "fail"}),
     "tcp53": ("error", {"dns_tcp": "fail"}),
-    "hijack": ("not_applicable", {c: "fail" for c in NET}),
+    "hijack": ("not_applicable", {**UNRESOLVED, "dns_udp": "fail", "dns_tcp": "fail",
+                                  "dns_system": "fail"}),
     "nxdomain": ("not_applicable", {**UNRESOLVED, "dns_udp": "fail", "dns_tcp": "fail",
                                     "dns_system": "fail"}),
     "servfail": ("not_applicable", {**UNRESOLVED, "dns_udp": "fail", "dns_tcp": "fail",
@@ -60,6 +61,7 @@ def test_judged_host_has_exact_verdicts(lab_audit: Audit, name: str) -> None:
         ("intercept", "tls_443", "TLS interception suspected"),
         ("intercept", "tls_443", "Rogue Intercept CA"),
         ("nxdomain", "tcp_443", "did not resolve"),
+        ("hijack", "tcp_5938", "sinkhole"),
     ],
 )
 def test_reason_names_the_cause(lab_audit: Audit, name: str, check: str, words: str) -> None:

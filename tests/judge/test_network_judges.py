@@ -20,6 +20,9 @@ from auditor.model import Verdict
 R1 = "router1.teamviewer.com"
 PASS, FAIL, INC, ERR = Verdict.PASS, Verdict.FAIL, Verdict.INCONCLUSIVE, Verdict.ERROR
 LAB = [ip_network("198.51.100.0/24")]
+# The recorded targets answered from the lab's "internet" (203.0.113.0/24), a documentation
+# range and so a bogon unless expected, as the lab audit runs declare it.
+INET = [ip_network("203.0.113.0/24")]
 
 
 def tcp_obs(status: str, **extra: Any) -> dict[str, Any]:
@@ -31,7 +34,7 @@ def run_tcp(*observed: dict[str, Any], hosts: tuple[str, ...] = (R1,)) -> Any:
     plan = {"probe_timeout_s": 4.0,
             "tcp": [{"check": "tcp_5938", "host": h, "port": 5938} for h in hosts]}  # fmt: skip
     obs = {"payload": "python", "tcp": list(observed)}
-    return judge_host(plan, obs, expected_networks=[])["tcp_5938"]
+    return judge_host(plan, obs, expected_networks=INET)["tcp_5938"]
 
 
 @pytest.mark.parametrize(
@@ -95,7 +98,7 @@ def udp_obs(status: str, **extra: Any) -> dict[str, Any]:
 def test_udp(observed: list[dict[str, Any]], verdict: Verdict, reason: str) -> None:
     plan = {"probe_timeout_s": 4, "udp": [{"check": "udp_5938", "host": "203.0.113.20",
                                            "port": 5938}]}  # fmt: skip
-    check = judge_host(plan, {"udp": observed}, expected_networks=[])["udp_5938"]
+    check = judge_host(plan, {"udp": observed}, expected_networks=INET)["udp_5938"]
     assert check.verdict is verdict and reason in check.reason, check.reason
 
 
@@ -140,7 +143,7 @@ ROGUE = tls_obs(
 )  # fmt: skip
 def test_tls(observed: dict[str, Any], verdict: Verdict, reason: str) -> None:
     plan = {"probe_timeout_s": 4, "tls": [{"check": "tls_443", "host": R1, "port": 443}]}
-    check = judge_host(plan, {"tls": [observed]}, expected_networks=[])["tls_443"]
+    check = judge_host(plan, {"tls": [observed]}, expected_networks=INET)["tls_443"]
     assert check.verdict is verdict and reason in check.reason, check.reason
     assert check.evidence["targets"][0]["status"] == observed["status"]
 
@@ -330,3 +333,21 @@ def test_judge_modules_are_pure() -> None:
                 modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [
                     node.module or ""]  # fmt: skip
                 assert not {m.split(".")[0] for m in modules} & forbidden, (name, modules)
+
+
+@pytest.mark.parametrize(
+    ("status", "verdict", "reason"),
+    [
+        ("connected", INC, "answered, but that is a sinkhole or bogon address (0.0.0.0/8): not proven"),
+        ("refused", ERR, "could not be tested: the name led to 0.0.0.0, a sinkhole"),
+        ("timeout", ERR, "see the DNS checks"),
+    ],
+)
+def test_a_port_reached_through_a_sinkhole_answer_proves_nothing(
+    status: str, verdict: Verdict, reason: str
+) -> None:
+    plan = {"probe_timeout_s": 4.0, "tcp": [{"check": "tcp_5938", "host": R1, "port": 5938}]}
+    obs = {"payload": "python", "tcp": [{**tcp_obs(status), "address": "0.0.0.0"}]}
+    check = judge_host(plan, obs, expected_networks=INET)["tcp_5938"]
+    assert check.verdict is verdict
+    assert reason in check.reason

@@ -307,7 +307,8 @@ def test_judged_end_to_end(world: World, doc: dict[str, Any], tmp_path: Path) ->
     from auditor.judge import judge_host
     from auditor.model import Verdict
 
-    lab = [ip_network("198.51.100.0/24")]
+    # the test servers listen on loopback: expected here, a sinkhole anywhere else
+    lab = [ip_network("198.51.100.0/24"), ip_network("127.0.0.0/8")]
     broken = judge_host(full_plan(world), doc, expected_networks=lab)
     assert broken["tcp_80"].verdict is Verdict.PASS
     assert broken["tcp_443"].reason.endswith("was rejected (RST).")

@@ -1,0 +1,288 @@
+"""From a host's resolved Ansible variables to the auditor's :class:`Target`.
+
+Pure: no ansible-core import, no I/O. :mod:`auditor.inventory.hostvars` has
+already applied Ansible's precedence and templating and wrapped secrets; this
+module only mirrors how Ansible's connection plugins *read* those variables:
+
+* Aliases: when several variables name the same setting, the one listed last
+  in the plugin's documentation wins (ansible-core's config manager keeps the
+  last one found), e.g. ``ansible_ssh_host`` over ``ansible_host``,
+  ``ansible_ssh_pass`` over ``ansible_password``.
+* ``ansible_connection``: ``ssh`` (also ``smart``, ``paramiko``, their FQCNs),
+  ``winrm`` and ``psrp`` (both WinRM: the auditor's winrm transport speaks it;
+  ``psrp`` keeps its own ``ansible_psrp_*`` aliases), ``network_cli``,
+  ``local``. Anything else is a problem for that host.
+* Customer: ``auditor_customer``, else the host's first group directly below
+  ``all`` in the order Ansible created them, else (host only in ``ungrouped``)
+  the stem of the inventory file that defined it: one file per customer needs
+  no groups. Hosts from a ``host1,host2`` list get ``ungrouped``.
+* Truthiness of ``auditor_unattended`` is Ansible's ``boolean()``.
+
+Every value problem becomes an :class:`InventoryProblem` for that host alone;
+the host still gets a best-effort :class:`Target` so that it is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import PurePath
+
+from auditor.inventory.jump import jump_host_from_ssh_args
+from auditor.model import Connection, InventoryProblem, Role, Secret, Target
+
+
+@dataclass(frozen=True, slots=True)
+class HostVar:
+    """One variable after Ansible's precedence and templating, and where it was set."""
+
+    value: object
+    source: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedHost:
+    """One inventory host as ansible-core sees it, reduced to what the auditor reads.
+
+    ``groups`` excludes ``all``; ``top_groups`` are the groups directly below
+    ``all`` that hold the host, in Ansible's creation order. ``vars`` holds
+    only :data:`READ_VARS`, secrets already wrapped in :class:`Secret`.
+    """
+
+    name: str
+    source: str
+    groups: tuple[str, ...] = ()
+    top_groups: tuple[str, ...] = ()
+    vars: Mapping[str, HostVar] = field(default_factory=dict)
+    problems: tuple[InventoryProblem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Aliases:
+    """Variable names per setting, lowest precedence first (connection plugin docs)."""
+
+    address: tuple[str, ...]
+    port: tuple[str, ...]
+    user: tuple[str, ...]
+    password: tuple[str, ...]
+    key_file: tuple[str, ...] = ()
+    ssh_args: tuple[str, ...] = ()
+
+
+_SSH = _Aliases(
+    address=("ansible_host", "ansible_ssh_host"),
+    port=("ansible_port", "ansible_ssh_port"),
+    user=("ansible_user", "ansible_ssh_user"),
+    password=("ansible_password", "ansible_ssh_pass", "ansible_ssh_password"),
+    key_file=("ansible_private_key_file", "ansible_ssh_private_key_file"),
+    # OpenSSH takes the first jump option, and ansible passes them in this order.
+    ssh_args=("ansible_ssh_args", "ansible_ssh_common_args", "ansible_ssh_extra_args"),
+)
+_WINRM = _Aliases(
+    address=("ansible_host", "ansible_winrm_host"),
+    port=("ansible_port", "ansible_winrm_port"),
+    user=("ansible_user", "ansible_winrm_user"),
+    password=("ansible_password", "ansible_winrm_pass", "ansible_winrm_password"),
+)
+_PSRP = _Aliases(
+    address=("ansible_host", "ansible_psrp_host"),
+    port=("ansible_port", "ansible_psrp_port"),
+    user=("ansible_user", "ansible_psrp_user"),
+    password=("ansible_password", "ansible_psrp_pass", "ansible_psrp_password"),
+)
+_LOCAL = _Aliases(
+    address=("ansible_host",), port=("ansible_port",), user=("ansible_user",), password=()
+)
+_BECOME_PASSWORD = ("ansible_become_password", "ansible_become_pass", "ansible_sudo_pass")
+
+_CONNECTIONS: Mapping[str, tuple[Connection, _Aliases]] = {
+    **dict.fromkeys(
+        ("ssh", "smart", "paramiko", "paramiko_ssh", "ansible.builtin.ssh"),
+        (Connection.SSH, _SSH),
+    ),
+    "ansible.builtin.paramiko_ssh": (Connection.SSH, _SSH),
+    "winrm": (Connection.WINRM, _WINRM),
+    "ansible.builtin.winrm": (Connection.WINRM, _WINRM),
+    "psrp": (Connection.WINRM, _PSRP),
+    "ansible.builtin.psrp": (Connection.WINRM, _PSRP),
+    "network_cli": (Connection.NETWORK_CLI, _SSH),
+    "ansible.netcommon.network_cli": (Connection.NETWORK_CLI, _SSH),
+    "local": (Connection.LOCAL, _LOCAL),
+    "ansible.builtin.local": (Connection.LOCAL, _LOCAL),
+}
+
+# Every variable the auditor reads; hostvars.py templates only these.
+SECRET_VARS: frozenset[str] = frozenset(
+    (*_SSH.password, *_WINRM.password, *_PSRP.password, *_BECOME_PASSWORD)
+)
+READ_VARS: frozenset[str] = (
+    frozenset(
+        name
+        for aliases in (_SSH, _WINRM, _PSRP)
+        for names in (
+            aliases.address,
+            aliases.port,
+            aliases.user,
+            aliases.key_file,
+            aliases.ssh_args,
+        )
+        for name in names
+    )
+    | SECRET_VARS
+    | {"ansible_connection", "auditor_customer", "auditor_role", "auditor_unattended"}
+)
+
+# Ansible's boolean(): these strings (case-insensitive) and numbers, nothing else.
+_TRUE = frozenset(("y", "yes", "on", "1", "true", "t"))
+_FALSE = frozenset(("n", "no", "off", "0", "false", "f"))
+
+
+class _Collector:
+    """Problems for one host, each naming where the offending variable was set."""
+
+    def __init__(self, host: ResolvedHost) -> None:
+        self.host = host
+        self.problems: list[InventoryProblem] = list(host.problems)
+
+    def add(self, var: HostVar | None, message: str) -> None:
+        source = var.source if var and var.source else self.host.source
+        line = var.line if var else None
+        self.problems.append(InventoryProblem(source, message, self.host.name, line))
+
+
+def to_target(host: ResolvedHost) -> tuple[Target, tuple[InventoryProblem, ...]]:
+    """Map one resolved host to a Target plus the problems found on the way."""
+    out = _Collector(host)
+    customer = _customer(host, out)
+    connection, aliases = _connection(host, out)
+    address = _address(host, aliases, out)
+    target = Target(
+        name=host.name,
+        address=address,
+        customer=customer,
+        role=_role(host, out),
+        connection=connection,
+        port=_port(host, aliases, out),
+        user=_text(host, aliases.user, out),
+        password=_secret(host, aliases.password),
+        key_file=_text(host, aliases.key_file, out),
+        become_password=_secret(host, _BECOME_PASSWORD),
+        jump_host=_jump_host(host, aliases, out),
+        unattended=_unattended(host, out),
+        groups=host.groups,
+        source=host.source,
+    )
+    problems = tuple(replace(p, customer=customer) for p in out.problems)
+    return target, problems
+
+
+def _last(host: ResolvedHost, names: tuple[str, ...]) -> tuple[str, HostVar] | None:
+    """The highest-precedence alias that is set (last in ``names``)."""
+    for name in reversed(names):
+        if name in host.vars and host.vars[name].value is not None:
+            return name, host.vars[name]
+    return None
+
+
+def _text(host: ResolvedHost, names: tuple[str, ...], out: _Collector) -> str | None:
+    found = _last(host, names)
+    if found is None:
+        return None
+    name, var = found
+    if isinstance(var.value, bool) or not isinstance(var.value, str | int | float):
+        out.add(var, f"{name} must be a string, not {type(var.value).__name__}")
+        return None
+    return str(var.value)
+
+
+def _customer(host: ResolvedHost, out: _Collector) -> str:
+    given = _text(host, ("auditor_customer",), out)
+    if given and given.strip():
+        return given.strip()
+    top = [g for g in host.top_groups if g != "ungrouped"]
+    if top:
+        return top[0]
+    if host.source and "," not in host.source:
+        return PurePath(host.source).stem
+    return "ungrouped"
+
+
+def _connection(host: ResolvedHost, out: _Collector) -> tuple[Connection, _Aliases]:
+    raw = _text(host, ("ansible_connection",), out) or "ssh"
+    known = _CONNECTIONS.get(raw)
+    if known is None:
+        supported = "ssh, winrm, psrp, network_cli, local"
+        out.add(
+            host.vars.get("ansible_connection"),
+            f"ansible_connection {raw!r} is not supported ({supported})",
+        )
+        return Connection.SSH, _SSH
+    return known
+
+
+def _address(host: ResolvedHost, aliases: _Aliases, out: _Collector) -> str:
+    found = _last(host, aliases.address)
+    address = _text(host, aliases.address, out)
+    if found is not None and address is not None and not address.strip():
+        out.add(found[1], f"{found[0]} is set but empty")
+    return address.strip() if address and address.strip() else host.name
+
+
+def _port(host: ResolvedHost, aliases: _Aliases, out: _Collector) -> int | None:
+    found = _last(host, aliases.port)
+    if found is None:
+        return None
+    name, var = found
+    value = var.value
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        out.add(var, f"{name} {var.value!r} is not a port number (1-65535)")
+        return None
+    return value
+
+
+def _secret(host: ResolvedHost, names: tuple[str, ...]) -> Secret | None:
+    found = _last(host, names)
+    return found[1].value if found and isinstance(found[1].value, Secret) else None
+
+
+def _role(host: ResolvedHost, out: _Collector) -> Role:
+    raw = _text(host, ("auditor_role",), out)
+    if raw is None:
+        return Role.SERVER
+    try:
+        return Role(raw.strip().lower())
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        out.add(host.vars.get("auditor_role"), f"auditor_role {raw!r} is not one of {allowed}")
+        return Role.SERVER
+
+
+def _unattended(host: ResolvedHost, out: _Collector) -> bool:
+    var = host.vars.get("auditor_unattended")
+    if var is None or var.value is None:
+        return False
+    value = var.value
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, str | int | float) else None
+    if text in _TRUE or text == "1.0":
+        return True
+    if text in _FALSE or text == "0.0":
+        return False
+    out.add(var, f"auditor_unattended {value!r} is not a boolean (yes/no, true/false, 1/0)")
+    return False
+
+
+def _jump_host(host: ResolvedHost, aliases: _Aliases, out: _Collector) -> str | None:
+    present = [(n, host.vars[n]) for n in aliases.ssh_args if n in host.vars]
+    args = [str(v.value) for _, v in present if isinstance(v.value, str)]
+    if not args:
+        return None
+    try:
+        return jump_host_from_ssh_args(*args)
+    except ValueError as exc:
+        out.add(present[0][1], f"{'/'.join(n for n, _ in present)}: {exc}")
+        return None
