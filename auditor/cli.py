@@ -28,9 +28,17 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_inventory_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-i", "--inventory", action="append", required=True, metavar="PATH",
-                   help="Ansible inventory file or folder (repeatable)")
-    p.add_argument("-l", "--limit", metavar="PATTERN", help="Ansible host pattern, e.g. 'web*:!web03'")
+    p.add_argument(
+        "-i",
+        "--inventory",
+        action="append",
+        required=True,
+        metavar="PATH",
+        help="Ansible inventory file or folder (repeatable)",
+    )
+    p.add_argument(
+        "-l", "--limit", metavar="PATTERN", help="Ansible host pattern, e.g. 'web*:!web03'"
+    )
     p.add_argument("--vault-password-file", metavar="FILE", help="ansible-vault password file")
 
 
@@ -41,19 +49,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="audit the inventory and write results + reports")
     _add_inventory_args(run)
-    run.add_argument("--profile", metavar="FILE", help="contract profile YAML (default: bundled v5)")
+    run.add_argument(
+        "--profile", metavar="FILE", help="contract profile YAML (default: bundled v5)"
+    )
     run.add_argument("--reflector", metavar="HOST[:PORT]", help="the provider's UDP/TCP reflector")
-    run.add_argument("--expected-network", action="append", default=[], metavar="CIDR",
-                     help="answers in this network are not sinkholes (repeatable)")
-    run.add_argument("-f", "--forks", type=int, default=50, help="hosts audited at once (default 50)")
-    run.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default reports/)")
+    run.add_argument(
+        "--expected-network",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="answers in this network are not sinkholes (repeatable)",
+    )
+    run.add_argument(
+        "-f", "--forks", type=int, default=50, help="hosts audited at once (default 50)"
+    )
+    run.add_argument(
+        "--out", type=Path, default=Path("reports"), help="output folder (default reports/)"
+    )
     run.add_argument("--lang", choices=("de", "en"), default="de", help="report language")
-    run.add_argument("--host-key-policy", choices=[p.value for p in HostKeyPolicy],
-                     default=HostKeyPolicy.STRICT.value,
-                     help="unknown host keys: refuse (strict), record (accept-new) or ignore; "
-                          "a changed key is never accepted")
-    run.add_argument("--known-hosts", type=Path, metavar="FILE",
-                     help="the auditor's own known_hosts (default ~/.local/state/auditor/known_hosts)")
+    run.add_argument(
+        "--host-key-policy",
+        choices=[p.value for p in HostKeyPolicy],
+        default=HostKeyPolicy.STRICT.value,
+        help="unknown host keys: refuse (strict), record (accept-new) or ignore; "
+        "a changed key is never accepted",
+    )
+    run.add_argument(
+        "--known-hosts",
+        type=Path,
+        metavar="FILE",
+        help="the auditor's own known_hosts (default ~/.local/state/auditor/known_hosts)",
+    )
 
     inv = sub.add_parser("inventory", help="show how the inventory resolves (never shows secrets)")
     _add_inventory_args(inv)
@@ -69,16 +95,24 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_run(args: argparse.Namespace) -> int:
     from auditor.profile import load_profile
 
-    profile = load_profile(args.profile, reflector=args.reflector,
-                           expected_networks=args.expected_network)
-    ssh = SshSettings(host_key_policy=HostKeyPolicy(args.host_key_policy),
-                      connect_timeout_s=profile.timeouts.connect_s,
-                      login_timeout_s=profile.timeouts.login_s)
+    profile = load_profile(
+        args.profile, reflector=args.reflector, expected_networks=args.expected_network
+    )
+    ssh = SshSettings(
+        host_key_policy=HostKeyPolicy(args.host_key_policy),
+        connect_timeout_s=profile.timeouts.connect_s,
+        login_timeout_s=profile.timeouts.login_s,
+    )
     if args.known_hosts:
         ssh = SshSettings(**{**_fields(ssh), "own_known_hosts": args.known_hosts})
-    options = RunOptions(inventories=tuple(args.inventory), out_dir=args.out, limit=args.limit,
-                         vault_password_file=args.vault_password_file, forks=args.forks,
-                         lang=args.lang)
+    options = RunOptions(
+        inventories=tuple(args.inventory),
+        out_dir=args.out,
+        limit=args.limit,
+        vault_password_file=args.vault_password_file,
+        forks=args.forks,
+        lang=args.lang,
+    )
     progress = ProgressLine.if_terminal()
     run, out_dir = execute(options, profile, ssh, events=progress)
     if progress:
@@ -103,8 +137,9 @@ def _cmd_inventory(args: argparse.Namespace) -> int:
     from auditor.inventory import load_inventory
     from auditor.inventory.show import format_tree, to_json
 
-    load = load_inventory(args.inventory, vault_password_file=args.vault_password_file,
-                          limit=args.limit)
+    load = load_inventory(
+        args.inventory, vault_password_file=args.vault_password_file, limit=args.limit
+    )
     if args.json:
         print(json.dumps(to_json(load), indent=2, ensure_ascii=False))
     else:
@@ -128,6 +163,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("auditor: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - exit code 5 must stay apart from 1 (not compliant)
+    except Exception as exc:
         print(f"auditor: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return ExitCode.INTERNAL

@@ -110,9 +110,11 @@ class Engine:
             progress.stage, reason = exc.stage, str(exc)
             checks = unaudited_checks(plan, exc.stage, reason)
         except TimeoutError:
-            reason = f"host deadline of {plan.timeouts.host_s:g}s passed during stage {progress.stage}"
+            reason = (
+                f"host deadline of {plan.timeouts.host_s:g}s passed during stage {progress.stage}"
+            )
             checks = unaudited_checks(plan, progress.stage, reason)
-        except Exception as exc:  # noqa: BLE001 - one host's crash must not lose the others
+        except Exception as exc:
             reason = f"internal error: {type(exc).__name__}: {exc}"
             checks = unaudited_checks(plan, progress.stage, reason)
         finally:
@@ -137,12 +139,16 @@ class Engine:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + float(plan_doc["deadline_s"])  # type: ignore[arg-type]
         progress.stage = Stage.CONNECT
-        await transport.connect(loop.time() + self._profile.timeouts.connect_s + self._profile.timeouts.login_s)
+        await transport.connect(
+            loop.time() + self._profile.timeouts.connect_s + self._profile.timeouts.login_s
+        )
         progress.stage = Stage.PROBE
         result = await transport.run(
             LAUNCH_COMMAND, build_program(plan_doc), timeout_s=max(1.0, deadline - loop.time() + 5)
         )
-        observations = parse_output(result.stdout, stderr=result.stderr, exit_status=result.exit_status)
+        observations = parse_output(
+            result.stdout, stderr=result.stderr, exit_status=result.exit_status
+        )
         progress.payload = str(observations.get("payload", "python"))
         return observations
 

@@ -18,7 +18,7 @@ from auditor.lab.spec import REFLECTOR
 from auditor.run import ExitCode
 
 DEMO_STATE = Path(".lab/demo")
-_MEANING = {
+_MEANING: dict[int, str] = {
     ExitCode.COMPLIANT: "every host compliant",
     ExitCode.NOT_COMPLIANT: "some hosts fail a requirement (expected in the demo)",
     ExitCode.INCOMPLETE: "some hosts could not be audited (expected in the demo)",

@@ -8,13 +8,13 @@ customer, the way a user's own inventory would look.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+
+from auditor.names import ascii_slug
 
 if TYPE_CHECKING:
     from auditor.lab.build import Lab, LabHost
@@ -31,11 +31,7 @@ def write_known_hosts(path: Path, keys: Iterable[tuple[str, str]]) -> None:
 
 def group_name(customer: str) -> str:
     """An Ansible-safe group name for a customer: ``Bäckerei X & Y`` -> ``baeckerei_x_y``."""
-    text = customer.lower()
-    for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        text = text.replace(umlaut, plain)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", text).strip("_") or "customer"
+    return ascii_slug(customer, "_")
 
 
 def _host_vars(lab: Lab, host: LabHost) -> dict[str, str]:

@@ -7,8 +7,6 @@ secrets; results carry none.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +14,7 @@ from pathlib import Path
 import jinja2
 
 from auditor.model import CHECK_IDS, HostResult, RunResult, Stage, Verdict
+from auditor.names import ascii_slug
 from auditor.report.words import STAGE_WORDS, VERDICT_WORDS, check_title
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -32,14 +31,6 @@ class CustomerPage:
         return sum(h.compliant for h in self.hosts)
 
 
-def slug(text: str) -> str:
-    """A file name from a customer name: ASCII, lower case, German umlauts spelled out."""
-    text = text.translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss",
-                                          "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}))
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "customer"
-
-
 def customer_pages(run: RunResult) -> tuple[CustomerPage, ...]:
     """One page per customer, file names unique even when two names slug alike."""
     by_customer: dict[str, list[HostResult]] = {}
@@ -47,7 +38,7 @@ def customer_pages(run: RunResult) -> tuple[CustomerPage, ...]:
         by_customer.setdefault(host.customer, []).append(host)
     pages, used = [], {"index"}  # never overwrite the overview
     for customer in sorted(by_customer):
-        base = slug(customer)
+        base = ascii_slug(customer)
         name, n = base, 2
         while name in used:
             name, n = f"{base}-{n}", n + 1
@@ -58,8 +49,10 @@ def customer_pages(run: RunResult) -> tuple[CustomerPage, ...]:
 
 
 def _problems_first(host: HostResult) -> tuple[int, int, str]:
-    failing = sum(c.verdict is not Verdict.PASS and c.verdict is not Verdict.NOT_APPLICABLE
-                  for c in host.checks)
+    failing = sum(
+        c.verdict is not Verdict.PASS and c.verdict is not Verdict.NOT_APPLICABLE
+        for c in host.checks
+    )
     return (host.compliant, -failing, host.name)
 
 
@@ -80,8 +73,9 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_customer(run: RunResult, page: CustomerPage, titles: Mapping[str, Mapping[str, str]],
-                    lang: str = "de") -> str:
+def render_customer(
+    run: RunResult, page: CustomerPage, titles: Mapping[str, Mapping[str, str]], lang: str = "de"
+) -> str:
     template = _environment().get_template("customer.html.j2")
     return template.render(run=run, page=page, titles=titles, lang=lang)
 

@@ -22,7 +22,9 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_reports(run: RunResult, profile: Profile, out_dir: Path, *, lang: str = "de") -> list[Path]:
+def write_reports(
+    run: RunResult, profile: Profile, out_dir: Path, *, lang: str = "de"
+) -> list[Path]:
     """Write ``index.html`` and one page per customer; returns the paths written."""
     pages = customer_pages(run)
     written = []

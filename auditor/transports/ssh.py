@@ -106,7 +106,9 @@ async def _open_tcp(family: int, ip: str, port: int, timeout_s: float) -> socket
             await loop.sock_connect(sock, (ip, port))
     except TimeoutError:
         sock.close()
-        raise ConnectError(f"no answer from {ip}:{port} within {timeout_s:g}s (filtered?)") from None
+        raise ConnectError(
+            f"no answer from {ip}:{port} within {timeout_s:g}s (filtered?)"
+        ) from None
     except OSError as exc:
         sock.close()
         name = errno.errorcode.get(exc.errno or 0, "error")
@@ -134,15 +136,16 @@ class SshTransport:
             creds["password"] = t.password.reveal()
         return creds
 
-    def _known_hosts(self, names: list[str]) -> object:
+    def _known_hosts(self, names: list[str], port: int) -> tuple[object, bool]:
+        """asyncssh's ``known_hosts`` value for this host, and whether a key is recorded."""
         if self._settings.host_key_policy is HostKeyPolicy.IGNORE:
-            return None
-        recorded = _recorded_keys(self._settings, names, self._port)
+            return None, False
+        recorded = _recorded_keys(self._settings, names, port)
         if recorded:
-            return (recorded, [], [])
+            return (recorded, [], []), True
         if self._settings.host_key_policy is HostKeyPolicy.ACCEPT_NEW:
-            return None  # recorded after the handshake, see connect()
-        return ([], [], [])
+            return None, False  # recorded after the handshake, see connect()
+        return ([], [], []), False
 
     async def connect(self, deadline: float) -> None:
         loop = asyncio.get_running_loop()
@@ -162,10 +165,12 @@ class SshTransport:
             names = [self._target.address, ip]
             options["sock"] = await _open_tcp(family, ip, self._port, connect_s)
             options["host"] = self._target.address
-        known = self._known_hosts(names)
-        options["known_hosts"] = known
-        self._conn = await self._handshake(options, recorded=bool(known and known[0]))  # type: ignore[index]
-        if known is None and self._settings.host_key_policy is HostKeyPolicy.ACCEPT_NEW:
+        options["known_hosts"], recorded = self._known_hosts(names, self._port)
+        self._conn = await self._handshake(options, recorded=recorded)
+        if (
+            options["known_hosts"] is None
+            and self._settings.host_key_policy is HostKeyPolicy.ACCEPT_NEW
+        ):
             key = self._conn.get_server_host_key()
             if key is not None:
                 _record_key(self._settings, self._target.address, self._port, key)
@@ -183,16 +188,15 @@ class SshTransport:
         }
         if jump.user:
             options["username"] = jump.user
-        known = self._known_hosts([jump.host, ip])
-        options["known_hosts"] = known
-        self._jump = await self._handshake(options, recorded=bool(known and known[0]), via="jump host ")  # type: ignore[index]
+        options["known_hosts"], recorded = self._known_hosts([jump.host, ip], jump.port)
+        self._jump = await self._handshake(options, recorded=recorded, via="jump host ")
         return self._jump
 
     async def _handshake(
         self, options: dict[str, object], *, recorded: bool, via: str = ""
     ) -> asyncssh.SSHClientConnection:
         try:
-            return await asyncssh.connect(**options)  # type: ignore[arg-type]
+            return await asyncssh.connect(**options)
         except asyncssh.HostKeyNotVerifiable as exc:
             if recorded:
                 raise HostKeyChanged(
@@ -204,8 +208,10 @@ class SshTransport:
                 "(use --host-key-policy accept-new to record it)"
             ) from None
         except asyncssh.PermissionDenied:
-            raise AuthError(f"{via}authentication refused for user {options['username']!r}") from None
-        except (TimeoutError, asyncio.TimeoutError):
+            raise AuthError(
+                f"{via}authentication refused for user {options['username']!r}"
+            ) from None
+        except TimeoutError:
             raise ConnectError(f"{via}SSH handshake/login did not finish in time") from None
         except (asyncssh.Error, OSError) as exc:
             raise ConnectError(f"{via}SSH handshake failed: {exc}") from None

@@ -11,11 +11,11 @@ unprivileged user.
 from __future__ import annotations
 
 import json
-from importlib import resources
 import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 

@@ -84,7 +84,9 @@ def test_udp_5938_passes_only_on_the_echoed_nonce(lab_audit: Audit) -> None:
         ("wrongpw", "auth", "authentication refused"),
     ],
 )
-def test_unaudited_host_stops_at_its_stage(lab_audit: Audit, name: str, stage: str, words: str) -> None:
+def test_unaudited_host_stops_at_its_stage(
+    lab_audit: Audit, name: str, stage: str, words: str
+) -> None:
     host = lab_audit.host(name)
     assert host["stage"] == stage
     assert words in host["stage_reason"]

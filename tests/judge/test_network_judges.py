@@ -338,7 +338,11 @@ def test_judge_modules_are_pure() -> None:
 @pytest.mark.parametrize(
     ("status", "verdict", "reason"),
     [
-        ("connected", INC, "answered, but that is a sinkhole or bogon address (0.0.0.0/8): not proven"),
+        (
+            "connected",
+            INC,
+            "answered, but that is a sinkhole or bogon address (0.0.0.0/8): not proven",
+        ),
         ("refused", ERR, "could not be tested: the name led to 0.0.0.0, a sinkhole"),
         ("timeout", ERR, "see the DNS checks"),
     ],
