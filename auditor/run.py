@@ -16,6 +16,7 @@ from pathlib import Path
 
 from auditor import __version__
 from auditor.engine import Engine, EngineEvents, now_iso
+from auditor.errors import InventoryError
 from auditor.inventory import load_inventory
 from auditor.model import (
     Connection,
@@ -92,6 +93,9 @@ def execute(
     load = load_inventory(
         options.inventories, vault_password_file=options.vault_password_file, limit=options.limit
     )
+    if not load.targets:
+        reasons = "; ".join(p.one_line() for p in load.problems) or "no hosts matched"
+        raise InventoryError(f"nothing to audit: {reasons}")
     targets = list(load.targets) + _placeholder_targets(load.targets, load.problems)
     engine = Engine(profile, transport_factory(ssh), forks=options.forks, events=events)
     hosts: tuple[HostResult, ...] = asyncio.run(engine.run(targets, load.problems))

@@ -54,14 +54,25 @@ def write_test_profile(path: Path) -> Path:
     return path
 
 
-def audit_lab(lab: Lab, work: Path, *extra: str, inventory: Path | None = None) -> Audit:
-    """Run ``auditor run`` in the MSP namespace against the lab; return its results."""
+def audit_lab(
+    lab: Lab,
+    work: Path,
+    *extra: str,
+    inventory: Path | None = None,
+    known_hosts: Path | None = None,
+) -> Audit:
+    """Run ``auditor run`` in the MSP namespace against the lab; return its results.
+
+    HOME points into ``work`` so that no ``~/.ssh/known_hosts`` of the machine
+    can change what a test sees.
+    """
     out_dir = work / "out"
     argv = [
+        "env", f"HOME={work}",
         sys.executable, "-m", "auditor", "run",
         "-i", str(inventory or write_inventory(lab, work / "inventory.yml")),
         "--profile", str(write_test_profile(work / "profile.yaml")),
-        "--known-hosts", str(lab.known_hosts),
+        "--known-hosts", str(known_hosts or lab.known_hosts),
         "--reflector", REFLECTOR,
         "--expected-network", "203.0.113.0/24",
         "--out", str(out_dir),
@@ -72,14 +83,16 @@ def audit_lab(lab: Lab, work: Path, *extra: str, inventory: Path | None = None) 
     return Audit(done.returncode, done.stdout, done.stderr, out_dir, document)
 
 
-def add_password_hosts(inventory: Path, lab: Lab, password: str) -> None:
-    """Append two hosts on the ``good`` address that log in as ``audit`` by password."""
+def add_extra_hosts(inventory: Path, lab: Lab, password: str) -> None:
+    """Append two hosts on the ``good`` address that log in as ``audit`` by password,
+    and one whose inventory entry is unusable (an unknown role)."""
     data = yaml.safe_load(inventory.read_text(encoding="utf-8"))
     group = next(iter(data["all"]["children"].values()))
     good = lab.host("good").address
     base = {"ansible_host": good, "ansible_user": "audit", "auditor_customer": "Testkunde GmbH"}
     group["hosts"]["wrongpw"] = {**base, "ansible_password": WRONG_PASSWORD}
     group["hosts"]["userpw"] = {**base, "ansible_password": password}
+    group["hosts"]["badrole"] = {**base, "auditor_role": "toaster"}
     inventory.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
@@ -87,5 +100,5 @@ def add_password_hosts(inventory: Path, lab: Lab, password: str) -> None:
 def lab_audit(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Audit:
     work = tmp_path_factory.mktemp("audit")
     inventory = write_inventory(lab, work / "inventory.yml")
-    add_password_hosts(inventory, lab, lab.audit_password.reveal())
+    add_extra_hosts(inventory, lab, lab.audit_password.reveal())
     return audit_lab(lab, work, inventory=inventory)

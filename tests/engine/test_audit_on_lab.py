@@ -108,7 +108,17 @@ def test_hanging_host_does_not_hold_up_the_others(lab_audit: Audit) -> None:
 @pytest.mark.lab
 def test_exit_code_says_some_hosts_were_not_audited(lab_audit: Audit) -> None:
     assert lab_audit.exit_code == 2
-    assert "Testkunde GmbH: 0/13 hosts compliant" in lab_audit.stdout
+    assert "Testkunde GmbH: 0/14 hosts compliant" in lab_audit.stdout
+
+
+@pytest.mark.lab
+def test_unusable_inventory_entry_is_reported_and_the_others_audited(lab_audit: Audit) -> None:
+    host = lab_audit.host("badrole")
+    assert host["stage"] == "inventory"
+    assert "toaster" in host["stage_reason"]
+    assert "inventory.yml" in host["stage_reason"]
+    assert {c["verdict"] for c in host["checks"]} <= {"error", "not_applicable"}
+    assert lab_audit.host("good")["stage"] == "judged"
 
 
 @pytest.mark.lab
