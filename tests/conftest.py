@@ -19,6 +19,8 @@ servfail    resolver 203.0.113.56: SERVFAIL for everything
 intercept   TCP 443 dnat-ed to the rogue-CA TLS box
 nossh       no sshd: port 22 refused
 hang        authenticates, then hangs (ForceCommand sleep 3600)
+udp5938     UDP 5938 dropped upstream, at the customer's edge (silence)
+behind      SSH reachable only from ``good`` (audited through it as jump host)
 =========== ============================================================
 """
 
@@ -50,6 +52,8 @@ TEST_SPEC = LabSpec(
         HostSpec("intercept", CUSTOMER, Role.SERVER, intercept_tls=True),
         HostSpec("nossh", CUSTOMER, Role.SERVER, sshd=False),
         HostSpec("hang", CUSTOMER, Role.SERVER, hang_after_auth=True),
+        HostSpec("udp5938", CUSTOMER, Role.SERVER, faults=(Fault("udp", 5938, upstream=True),)),
+        HostSpec("behind", CUSTOMER, Role.SERVER, ssh_only_from="good"),
     ),
 )
 

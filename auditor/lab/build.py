@@ -234,8 +234,10 @@ class Lab:
             services.start_internet(self.inet_ns, made, self.state_dir),
         ]
         pubs = []
+        firewall.apply_upstream(self.router_ns, [(h.address, h.spec) for h in self.hosts])
         for h in self.hosts:
-            firewall.apply(h.ns, h.spec)
+            jump = h.spec.ssh_only_from
+            firewall.apply(h.ns, h.spec, self.host(jump).address if jump else None)
             if not h.spec.sshd:
                 continue
             host_dir = self.state_dir / "hosts" / h.name

@@ -27,16 +27,24 @@ def fault_rule(fault: Fault) -> str:
     return f"ip daddr != {_LAN} {fault.proto} dport {fault.port} {_VERDICT[fault.action]}"
 
 
-def ruleset(host: HostSpec) -> str:
-    """The whole nft script for ``host``; empty when it has no fault at all."""
-    if not host.faults and not host.intercept_tls:
+def ruleset(host: HostSpec, ssh_from: str | None = None) -> str:
+    """The whole nft script for ``host``; empty when it has no fault at all.
+
+    ``ssh_from``: the only address allowed to reach port 22 (a host behind a jump host).
+    """
+    own = [f for f in host.faults if not f.upstream]
+    if not own and not host.intercept_tls and not ssh_from:
         return ""
     lines: list[str] = []
-    if host.faults:
+    if own:
         lines += [f"table inet {TABLE} {{", "  chain output {"]
         lines += ["    type filter hook output priority 0;"]
-        lines += [f"    {fault_rule(f)}" for f in host.faults]
+        lines += [f"    {fault_rule(f)}" for f in own]
         lines += ["  }", "}"]
+    if ssh_from:
+        lines += [f"table inet {TABLE}_in {{", "  chain input {"]
+        lines += ["    type filter hook input priority 0;"]
+        lines += [f"    tcp dport 22 ip saddr != {ssh_from} drop", "  }", "}"]
     if host.intercept_tls:
         lines += [
             f"table ip {TABLE}_nat {{",
@@ -49,8 +57,29 @@ def ruleset(host: HostSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
-def apply(ns: str, host: HostSpec) -> None:
+def apply(ns: str, host: HostSpec, ssh_from: str | None = None) -> None:
     """Load ``host``'s rules into namespace ``ns`` (nothing to do without faults)."""
-    script = ruleset(host)
+    script = ruleset(host, ssh_from)
     if script:
         netns.run(netns.exec_argv(ns, ["nft", "-f", "-"]), stdin=script)
+
+
+def upstream_ruleset(hosts: list[tuple[str, HostSpec]]) -> str:
+    """The router's ``forward`` rules for every upstream fault; ``hosts``: (address, spec)."""
+    rules = [
+        f"    ip saddr {address} {f.proto} dport {f.port} {_VERDICT[f.action]}"
+        for address, spec in hosts
+        for f in spec.faults
+        if f.upstream
+    ]
+    if not rules:
+        return ""
+    head = [f"table inet {TABLE}_edge {{", "  chain forward {"]
+    return "\n".join([*head, "    type filter hook forward priority 0;", *rules, "  }", "}"]) + "\n"
+
+
+def apply_upstream(router_ns: str, hosts: list[tuple[str, HostSpec]]) -> None:
+    """Load the customer edge firewall's faults into the lab router."""
+    script = upstream_ruleset(hosts)
+    if script:
+        netns.run(netns.exec_argv(router_ns, ["nft", "-f", "-"]), stdin=script)

@@ -79,11 +79,15 @@ class Fault:
     ``drop``: the peer never answers (connect timeout; a UDP ``sendto`` fails
     with EPERM because the host itself refuses it). ``reset``: TCP RST, i.e.
     ECONNREFUSED at once (TCP only). ``icmp``: ICMP port unreachable.
+    ``upstream=True`` puts the rule on the lab router instead (the customer's
+    edge firewall): a dropped UDP datagram then leaves the host and meets
+    silence, which is what "open or filtered" looks like from the host.
     """
 
     proto: Literal["tcp", "udp"]
     port: int
     action: Action = "drop"
+    upstream: bool = False
 
     def __post_init__(self) -> None:
         if self.proto not in ("tcp", "udp"):
@@ -117,6 +121,7 @@ class HostSpec:
     hang_after_auth: bool = False
     password: Secret | None = None
     python: bool = True
+    ssh_only_from: str | None = None  # another host's name: SSH reachable only via that jump host
 
     def __post_init__(self) -> None:
         if not _NAME_RE.match(self.name):
@@ -125,6 +130,8 @@ class HostSpec:
             raise LabError(f"host {self.name}: needs at least one resolver")
         if not self.python:
             raise LabError(f"host {self.name}: python=False (busybox host) is not built yet")
+        if self.ssh_only_from == self.name:
+            raise LabError(f"host {self.name}: ssh_only_from cannot name the host itself")
         if self.hang_after_auth and not self.sshd:
             raise LabError(f"host {self.name}: hang_after_auth needs sshd")
 

@@ -93,6 +93,12 @@ def add_extra_hosts(inventory: Path, lab: Lab, password: str) -> None:
     group["hosts"]["wrongpw"] = {**base, "ansible_password": WRONG_PASSWORD}
     group["hosts"]["userpw"] = {**base, "ansible_password": password}
     group["hosts"]["badrole"] = {**base, "auditor_role": "toaster"}
+    behind = group["hosts"]["behind"]
+    group["hosts"]["behinddirect"] = dict(behind)
+    jump_args = f"-o ProxyJump=root@{good} " + data["all"]["vars"].get(
+        "ansible_ssh_common_args", ""
+    )
+    behind["ansible_ssh_common_args"] = jump_args.strip()
     inventory.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 

@@ -30,6 +30,8 @@ EXPECTED: dict[str, tuple[str, dict[str, str]]] = {
                                     "dns_system": "fail"}),
     "intercept": ("error", {"tls_443": "fail"}),
     "userpw": ("error", {"admin": "inconclusive"}),
+    "udp5938": ("error", {"udp_5938": "inconclusive"}),
+    "behind": ("error", {}),
 }  # fmt: skip
 
 
@@ -73,6 +75,9 @@ def test_udp_5938_passes_only_on_the_echoed_nonce(lab_audit: Audit) -> None:
     udp = lab_audit.checks("good")["udp_5938"]
     assert udp["verdict"] == "pass"
     assert "echo" in udp["reason"]
+    silent = lab_audit.checks("udp5938")["udp_5938"]
+    assert silent["verdict"] == "inconclusive"
+    assert "open or filtered, not proven" in silent["reason"]
 
 
 @pytest.mark.lab
@@ -80,6 +85,7 @@ def test_udp_5938_passes_only_on_the_echoed_nonce(lab_audit: Audit) -> None:
     ("name", "stage", "words"),
     [
         ("nossh", "connect", "refused"),
+        ("behinddirect", "connect", "no answer"),
         ("hang", "probe", "did not finish"),
         ("wrongpw", "auth", "authentication refused"),
     ],
@@ -108,7 +114,7 @@ def test_hanging_host_does_not_hold_up_the_others(lab_audit: Audit) -> None:
 @pytest.mark.lab
 def test_exit_code_says_some_hosts_were_not_audited(lab_audit: Audit) -> None:
     assert lab_audit.exit_code == 2
-    assert "Testkunde GmbH: 0/14 hosts compliant" in lab_audit.stdout
+    assert "Testkunde GmbH: 0/17 hosts compliant" in lab_audit.stdout
 
 
 @pytest.mark.lab

@@ -72,6 +72,7 @@ def test_root_namespace_has_no_lab_route(lab: Lab) -> None:
 
 def test_ssh_root_login_with_lab_key_and_known_hosts(lab: Lab) -> None:
     hosts = [h for h in lab.hosts if h.spec.sshd and not h.spec.hang_after_auth]
+    hosts = [h for h in hosts if not h.spec.ssh_only_from]  # see the next test
     logins = {  # all at once: a login costs ~0.5 s here, mostly waiting
         h.name: subprocess.Popen(
             [
@@ -92,6 +93,18 @@ def test_ssh_root_login_with_lab_key_and_known_hosts(lab: Lab) -> None:
     assert {name: (out.strip(), rc) for name, ((out, _), rc) in results.items()} == {
         h.name: ("0", 0) for h in hosts
     }
+
+
+def test_host_behind_a_jump_host_refuses_direct_ssh(lab: Lab) -> None:
+    behind = lab.host("behind")
+    argv = ssh_argv(lab, "root", behind.address, "-o", "BatchMode=yes", "-o", "ConnectTimeout=2")
+    direct = lab.run_in_msp([*argv, "id -u"], timeout=20)
+    assert direct.returncode == 255
+    assert "timed out" in direct.stderr
+    from_jump = lab.run_in_host("good", ["python3", "-c", (
+        "import socket; s = socket.create_connection(('%s', 22), 3); print(s.recv(4)[:4])"
+    ) % behind.address], timeout=20)  # fmt: skip
+    assert "SSH-" in from_jump.stdout
 
 
 def test_password_user_logs_in_by_password_only(lab: Lab, tmp_path: Path) -> None:
