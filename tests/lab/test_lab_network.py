@@ -101,9 +101,8 @@ def test_host_behind_a_jump_host_refuses_direct_ssh(lab: Lab) -> None:
     direct = lab.run_in_msp([*argv, "id -u"], timeout=20)
     assert direct.returncode == 255
     assert "timed out" in direct.stderr
-    from_jump = lab.run_in_host("good", ["python3", "-c", (
-        "import socket; s = socket.create_connection(('%s', 22), 3); print(s.recv(4)[:4])"
-    ) % behind.address], timeout=20)  # fmt: skip
+    probe = f"import socket; print(socket.create_connection(('{behind.address}', 22), 3).recv(4))"
+    from_jump = lab.run_in_host("good", ["python3", "-c", probe], timeout=20)
     assert "SSH-" in from_jump.stdout
 
 
