@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from auditor.errors import TransportError
+from auditor.errors import HostKeyChanged, TransportError
 from auditor.judge.host import judge_checks, unaudited_checks
 from auditor.model import Check, HostResult, InventoryProblem, Stage, Target
 from auditor.payload import build_program, parse_output
@@ -54,6 +54,7 @@ class _Progress:
 
     stage: Stage = Stage.RESOLVE
     payload: str | None = None
+    security_finding: str | None = None
     started: float = field(default_factory=time.monotonic)
 
 
@@ -106,6 +107,10 @@ class Engine:
                 observations = await self._observe(transport, plan.payload_input(), progress)
             checks = judge_checks(plan, observations, self._profile.expected_networks)
             progress.stage, reason = Stage.JUDGED, "audit complete"
+        except HostKeyChanged as exc:
+            progress.stage, reason = exc.stage, str(exc)
+            progress.security_finding = reason
+            checks = unaudited_checks(plan, exc.stage, reason)
         except TransportError as exc:
             progress.stage, reason = exc.stage, str(exc)
             checks = unaudited_checks(plan, exc.stage, reason)
@@ -131,6 +136,7 @@ class Engine:
             started_at=started_at,
             duration_s=round(time.monotonic() - progress.started, 3),
             payload=progress.payload,
+            security_finding=progress.security_finding,
         )
 
     async def _observe(

@@ -205,6 +205,7 @@ class HostResult:
     started_at: str
     duration_s: float
     payload: str | None = None
+    security_finding: str | None = None  # e.g. a changed host key: never audited, always reported
 
     @property
     def compliant(self) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import enum
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,12 +18,9 @@ from auditor.engine import Engine, EngineEvents, now_iso
 from auditor.errors import InventoryError
 from auditor.inventory import load_inventory
 from auditor.model import (
-    Connection,
     HostResult,
-    InventoryProblem,
     RunResult,
     Stage,
-    Target,
 )
 from auditor.profile import Profile
 from auditor.report.write import write_reports
@@ -55,31 +51,13 @@ class RunOptions:
 
 
 def exit_code_for(run: RunResult) -> ExitCode:
-    if any(h.stage is Stage.HOSTKEY and "differs" in h.stage_reason for h in run.hosts):
+    if any(h.security_finding for h in run.hosts):
         return ExitCode.SECURITY
     if run.problems or any(h.stage is not Stage.JUDGED for h in run.hosts):
         return ExitCode.INCOMPLETE
     if all(h.compliant for h in run.hosts):
         return ExitCode.COMPLIANT
     return ExitCode.NOT_COMPLIANT
-
-
-def _placeholder_targets(
-    targets: Sequence[Target], problems: Sequence[InventoryProblem]
-) -> list[Target]:
-    """Hosts known only from a problem still get a row in the report (stage ``inventory``)."""
-    known = {t.name for t in targets}
-    extra: dict[str, Target] = {}
-    for problem in problems:
-        if problem.host and problem.host not in known and problem.host not in extra:
-            extra[problem.host] = Target(
-                name=problem.host,
-                address="",
-                customer=problem.customer or "unknown",
-                connection=Connection.SSH,
-                source=problem.source,
-            )
-    return list(extra.values())
 
 
 def execute(
@@ -96,9 +74,8 @@ def execute(
     if not load.targets:
         reasons = "; ".join(p.one_line() for p in load.problems) or "no hosts matched"
         raise InventoryError(f"nothing to audit: {reasons}")
-    targets = list(load.targets) + _placeholder_targets(load.targets, load.problems)
     engine = Engine(profile, transport_factory(ssh), forks=options.forks, events=events)
-    hosts: tuple[HostResult, ...] = asyncio.run(engine.run(targets, load.problems))
+    hosts: tuple[HostResult, ...] = asyncio.run(engine.run(load.targets, load.problems))
     hosts = tuple(sorted(hosts, key=lambda h: (h.customer, h.name)))
     run = RunResult(
         run_id=str(uuid.uuid4()),

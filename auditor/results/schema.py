@@ -73,6 +73,7 @@ def _host_doc(host: HostResult) -> dict[str, Any]:
         "stage": host.stage.value,
         "stage_reason": host.stage_reason,
         "payload": host.payload,
+        "security_finding": host.security_finding,
         "started_at": host.started_at,
         "duration_s": host.duration_s,
         "compliant": host.compliant,
@@ -190,6 +191,7 @@ def _host(doc: Mapping[str, Any]) -> HostResult:
         started_at=doc["started_at"],
         duration_s=float(doc["duration_s"]),
         payload=doc["payload"],
+        security_finding=doc["security_finding"],
     )
 
 

@@ -33,6 +33,7 @@ def test_changed_host_key_stops_the_host_and_exits_3(lab: Lab, tmp_path: Path) -
     host = audit.host("good")
     assert host["stage"] == "hostkey"
     assert "differs from the recorded one" in host["stage_reason"]
+    assert host["security_finding"] == host["stage_reason"]
     assert {c["verdict"] for c in host["checks"]} <= {"error", "not_applicable"}
     assert audit.exit_code == 3
 

@@ -76,6 +76,19 @@ def make_run() -> RunResult:
         started_at="2025-11-25T09:00:02+00:00",
         duration_s=5.0,
     )
+    rekeyed = HostResult(
+        name="srv9",
+        customer="globex",
+        role=Role.SERVER,
+        address="198.51.100.29",
+        connection=Connection.SSH,
+        stage=Stage.HOSTKEY,
+        stage_reason="host key differs from the recorded one",
+        checks=checks(Verdict.ERROR),
+        started_at="2025-11-25T09:00:03+00:00",
+        duration_s=0.2,
+        security_finding="host key differs from the recorded one",
+    )
     return RunResult(
         run_id="20251125T090000Z-1a2b",
         started_at="2025-11-25T09:00:00+00:00",
@@ -84,7 +97,7 @@ def make_run() -> RunResult:
         profile_name="Servicevertrag Voraussetzungen (Zugänge)",
         profile_version="5",
         inventory_sources=("inventories/acme/hosts.yml", "inventories/globex/hosts.ini"),
-        hosts=(judged, inconclusive, unreachable),
+        hosts=(judged, inconclusive, unreachable, rekeyed),
         problems=(
             InventoryProblem(
                 source="inventories/globex/hosts.ini",

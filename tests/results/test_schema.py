@@ -45,13 +45,17 @@ def test_document_validates_against_the_json_schema(run: RunResult) -> None:
 def test_summary_counts_per_customer(run: RunResult) -> None:
     summary = to_document(run)["summary"]
     assert summary == {
-        "hosts": 3,
+        "hosts": 4,
         "compliant": 1,
-        "customers": {"acme": {"hosts": 2, "compliant": 1}, "globex": {"hosts": 1, "compliant": 0}},
+        "customers": {"acme": {"hosts": 2, "compliant": 1}, "globex": {"hosts": 2, "compliant": 0}},
     }
     hosts = to_document(run)["hosts"]
-    assert [h["compliant"] for h in hosts] == [True, False, False]
+    assert [h["compliant"] for h in hosts] == [True, False, False, False]
     assert hosts[2]["payload"] is None
+    assert [h["security_finding"] for h in hosts][2:] == [
+        None,
+        "host key differs from the recorded one",
+    ]
 
 
 def test_round_trip(run: RunResult) -> None:
