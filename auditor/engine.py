@@ -124,15 +124,11 @@ class Engine:
             checks = unaudited_checks(plan, progress.stage, reason)
         finally:
             await transport.close()
-        return HostResult(
-            name=target.name,
-            customer=target.customer,
-            role=target.role,
-            address=target.address,
-            connection=target.connection,
-            stage=progress.stage,
-            stage_reason=reason,
-            checks=checks,
+        return _host_result(
+            target,
+            progress.stage,
+            reason,
+            checks,
             started_at=started_at,
             duration_s=round(time.monotonic() - progress.started, 3),
             payload=progress.payload,
@@ -161,15 +157,32 @@ class Engine:
     def _inventory_result(self, target: Target, problem: InventoryProblem) -> HostResult:
         plan = plan_for(self._profile, target)
         reason = problem.one_line()
-        return HostResult(
-            name=target.name,
-            customer=target.customer,
-            role=target.role,
-            address=target.address,
-            connection=target.connection,
-            stage=Stage.INVENTORY,
-            stage_reason=reason,
-            checks=unaudited_checks(plan, Stage.INVENTORY, reason),
-            started_at=now_iso(),
-            duration_s=0.0,
-        )
+        checks = unaudited_checks(plan, Stage.INVENTORY, reason)
+        return _host_result(target, Stage.INVENTORY, reason, checks, started_at=now_iso())
+
+
+def _host_result(
+    target: Target,
+    stage: Stage,
+    reason: str,
+    checks: tuple[Check, ...],
+    *,
+    started_at: str,
+    duration_s: float = 0.0,
+    payload: str | None = None,
+    security_finding: str | None = None,
+) -> HostResult:
+    return HostResult(
+        name=target.name,
+        customer=target.customer,
+        role=target.role,
+        address=target.address,
+        connection=target.connection,
+        stage=stage,
+        stage_reason=reason,
+        checks=checks,
+        started_at=started_at,
+        duration_s=duration_s,
+        payload=payload,
+        security_finding=security_finding,
+    )
