@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from auditor.errors import HostKeyChanged, TransportError
+from auditor.errors import CredentialsMissing, HostKeyChanged, TransportError
 from auditor.judge.host import judge_checks, unaudited_checks
-from auditor.model import Check, HostResult, InventoryProblem, Stage, Target
-from auditor.payload import build_program, parse_output
+from auditor.model import Check, HostResult, InventoryProblem, Secret, Stage, Target
+from auditor.payload import parse_output
 from auditor.payload.launch import LAUNCH_COMMAND
+from auditor.payload.sh import build_launcher
 from auditor.profile import Profile, plan_for
 from auditor.transports.base import Transport
 
@@ -104,8 +105,16 @@ class Engine:
         transport = self._transport_for(target)
         try:
             async with asyncio.timeout(plan.timeouts.host_s):
-                observations = await self._observe(transport, plan.payload_input(), progress)
-            checks = judge_checks(plan, observations, self._profile.expected_networks)
+                observations = await self._observe(
+                    transport, plan.payload_input(), progress, target.become_password
+                )
+            checks = judge_checks(
+                plan,
+                observations,
+                self._profile.expected_networks,
+                observed_at=now_iso(),
+                user=target.user,
+            )
             progress.stage, reason = Stage.JUDGED, "audit complete"
         except HostKeyChanged as exc:
             progress.stage, reason = exc.stage, str(exc)
@@ -113,7 +122,14 @@ class Engine:
             checks = unaudited_checks(plan, exc.stage, reason)
         except TransportError as exc:
             progress.stage, reason = exc.stage, str(exc)
-            checks = unaudited_checks(plan, exc.stage, reason)
+            checks = unaudited_checks(
+                plan,
+                exc.stage,
+                reason,
+                credentials_missing=isinstance(exc, CredentialsMissing),
+                observed_at=now_iso(),
+                user=target.user,
+            )
         except TimeoutError:
             reason = (
                 f"host deadline of {plan.timeouts.host_s:g}s passed during stage {progress.stage}"
@@ -136,8 +152,13 @@ class Engine:
         )
 
     async def _observe(
-        self, transport: Transport, plan_doc: dict[str, object], progress: _Progress
+        self,
+        transport: Transport,
+        plan_doc: dict[str, object],
+        progress: _Progress,
+        become_password: Secret | None = None,
     ) -> dict[str, object]:
+        """Connect, run the payload once, parse; the become password rides inside the program."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + float(plan_doc["deadline_s"])  # type: ignore[arg-type]
         progress.stage = Stage.CONNECT
@@ -146,7 +167,9 @@ class Engine:
         )
         progress.stage = Stage.PROBE
         result = await transport.run(
-            LAUNCH_COMMAND, build_program(plan_doc), timeout_s=max(1.0, deadline - loop.time() + 5)
+            LAUNCH_COMMAND,
+            build_launcher(plan_doc, become_password),
+            timeout_s=max(1.0, deadline - loop.time() + 5),
         )
         observations = parse_output(
             result.stdout, stderr=result.stderr, exit_status=result.exit_status

@@ -13,6 +13,7 @@
         │   ├── HostKeyChanged        differs from a recorded key: security finding
         │   └── HostKeyUnknown        not recorded and the policy is strict
         ├── AuthError                 credentials refused or missing            (stage auth)
+        │   └── CredentialsMissing    the inventory offered no usable credential
         └── PayloadError              the payload did not deliver observations  (stage probe)
             ├── PayloadTimeout        deadline passed; keeps the partial output
             └── PayloadMalformed      output was not one well-formed document
@@ -71,6 +72,14 @@ class HostKeyUnknown(HostKeyError):
 
 class AuthError(TransportError):
     stage = Stage.AUTH
+
+
+class CredentialsMissing(AuthError):
+    """Login refused and the inventory gave no password and no usable key file.
+
+    Not the same evidence as a refused credential: the MSP's inventory lacks
+    one (requirements.md, admin state ``credentials_missing``).
+    """
 
 
 class PayloadError(TransportError):

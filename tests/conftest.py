@@ -8,7 +8,8 @@ collide; a lab left by a killed session is removed by the next ``up``.
 Hosts (198.51.100.10 upwards, in this order; ``lab.host(name).address``):
 
 =========== ============================================================
-good        everything works; ``audit`` user with :data:`AUDIT_PASSWORD`
+good        everything works; ``audit`` user with :data:`AUDIT_PASSWORD`, no sudo
+            rule for it; TeamViewer Host installed and running
 tcp5938     egress TCP 5938 dropped (connect times out)
 rst443      egress TCP 443 answered with RST (ECONNREFUSED)
 udp53       egress UDP 53 dropped (sendto EPERM, DNS over UDP fails)
@@ -21,6 +22,11 @@ nossh       no sshd: port 22 refused
 hang        authenticates, then hangs (ForceCommand sleep 3600)
 udp5938     UDP 5938 dropped upstream, at the customer's edge (silence)
 behind      SSH reachable only from ``good`` (audited through it as jump host)
+sudonp      ``audit`` may sudo without a password; TeamViewer Host running
+sudopw      ``audit`` may sudo with its password; TeamViewer Host installed, stopped
+tvclient    the full TeamViewer client (package ``teamviewer``) running
+ws          a workstation with TeamViewer Host running
+busybox     no Python: root's sessions run in a chroot with only a static BusyBox
 =========== ============================================================
 """
 
@@ -41,7 +47,7 @@ CUSTOMER = "Testkunde GmbH"
 TEST_SPEC = LabSpec(
     name="test",
     hosts=(
-        HostSpec("good", CUSTOMER, Role.SERVER, password=AUDIT_PASSWORD),
+        HostSpec("good", CUSTOMER, Role.SERVER, password=AUDIT_PASSWORD, teamviewer="running"),
         HostSpec("tcp5938", CUSTOMER, Role.SERVER, faults=(Fault("tcp", 5938, "drop"),)),
         HostSpec("rst443", CUSTOMER, Role.SERVER, faults=(Fault("tcp", 443, "reset"),)),
         HostSpec("udp53", CUSTOMER, Role.SERVER, faults=(Fault("udp", 53, "drop"),)),
@@ -54,6 +60,15 @@ TEST_SPEC = LabSpec(
         HostSpec("hang", CUSTOMER, Role.SERVER, hang_after_auth=True),
         HostSpec("udp5938", CUSTOMER, Role.SERVER, faults=(Fault("udp", 5938, upstream=True),)),
         HostSpec("behind", CUSTOMER, Role.SERVER, ssh_only_from="good"),
+        HostSpec(
+            "sudonp", CUSTOMER, password=AUDIT_PASSWORD, sudo="nopasswd", teamviewer="running"
+        ),
+        HostSpec(
+            "sudopw", CUSTOMER, password=AUDIT_PASSWORD, sudo="password", teamviewer="stopped"
+        ),
+        HostSpec("tvclient", CUSTOMER, teamviewer="client"),
+        HostSpec("ws", CUSTOMER, Role.WORKSTATION, teamviewer="running"),
+        HostSpec("busybox", CUSTOMER, Role.SERVER, python=False),
     ),
 )
 

@@ -21,7 +21,7 @@ from auditor.judge.evidence import Context, Finding, Obs, bogon, combine, error_
 from auditor.model import Check, Verdict
 
 QUERY_KEYS = ("resolver", "name", "status", "rcode", "id_ok", "answers", "errno_name",
-              "error", "duration_s")  # fmt: skip
+              "error", "duration_s", "tool", "reason")  # fmt: skip
 RCODE_TEXT = {
     "NXDOMAIN": "says the name does not exist (NXDOMAIN)",
     "SERVFAIL": "failed to resolve it (SERVFAIL)",
@@ -70,6 +70,8 @@ def query_finding(
     status = query.get("status") if query is not None else None
     if query is None or not isinstance(status, str):
         return Finding(Verdict.ERROR, f"{subject} was not observed (missing or malformed)")
+    if status == "answer" and unverified(query):
+        return tool_answer_finding(query, subject, name, ctx)
     if status == "answer":
         return answer_finding(query, subject, name, ctx)
     if status == "timeout" and query.get("phase") == "deadline":
@@ -84,6 +86,7 @@ def query_finding(
         "unreachable": (Verdict.FAIL, f"is unreachable ({query.get('errno_name', 'no errno')})"),
         "blocked_locally": (Verdict.FAIL, "is blocked by this host's firewall"),
         "error": (Verdict.ERROR, f"could not be queried ({detail})"),
+        "not_observable": (Verdict.ERROR, f"could not be observed ({query.get('reason')})"),
     }  # fmt: skip
     verdict, text = simple.get(status, (Verdict.ERROR, f"has an unknown status {status!r}"))
     return Finding(verdict, f"{subject} {text}")
@@ -99,6 +102,29 @@ def answer_finding(query: Obs, subject: str, name: str, ctx: Context) -> Finding
     answers = query.get("answers")
     addresses = chain_addresses(answers if isinstance(answers, list) else [], name)
     return address_finding(addresses, subject, ctx, "answered NOERROR without an address (NODATA)")
+
+
+def unverified(query: Obs) -> bool:
+    """An answer read from a host tool (sh payload: dig, nslookup): we never saw its query id."""
+    return query.get("id_ok") is None and isinstance(query.get("tool"), str)
+
+
+def tool_answer_finding(query: Obs, subject: str, name: str, ctx: Context) -> Finding:
+    """A tool's answer can prove a failure, never a pass: its query id was not ours to check.
+
+    A bad rcode or a bogon address fails as usual (whatever answered, the host
+    got a wrong answer). Usable addresses are ``inconclusive``, and so is an
+    empty answer, because nslookup prints a truncated answer the same way.
+    """
+    tool = query.get("tool")
+    found = answer_finding({**query, "id_ok": True}, subject, name, ctx)
+    if found.verdict is Verdict.PASS:
+        text = f"{found.text}, but via {tool}, whose query id this auditor cannot check: not proven"
+        return Finding(Verdict.INCONCLUSIVE, text)
+    if query.get("rcode") == "NOERROR" and not chain_addresses(query.get("answers") or [], name):
+        text = f"{subject} answered without an address via {tool} (NODATA or truncated: not told apart)"
+        return Finding(Verdict.INCONCLUSIVE, text)
+    return found
 
 
 def address_finding(addresses: Sequence[str], subject: str, ctx: Context, empty: str) -> Finding:
@@ -153,7 +179,17 @@ def system_finding(result: Obs | None, name: str, ctx: Context) -> Finding:
         return Finding(Verdict.ERROR, f"{subject} was not observed (missing or malformed)")
     if status == "resolved":
         addresses = [str(a) for a in result.get("addresses") or ()]
-        return address_finding(addresses, subject, ctx, "returned no address")
+        found = address_finding(addresses, subject, ctx, "returned no address")
+        if found.verdict is Verdict.PASS and result.get("method") == "nslookup":
+            text = (
+                f"{found.text}, but by nslookup from resolv.conf: what programs on this host "
+                "get (/etc/hosts, nsswitch) could not be observed"
+            )
+            return Finding(Verdict.INCONCLUSIVE, text)
+        return found
+    if status == "not_observable":
+        why = result.get("reason") or "no tool for it on this host"
+        return Finding(Verdict.ERROR, f"{subject} could not be observed on this host ({why})")
     if status == "resolve_failed":
         code = result.get("gai_name") or "error"
         return Finding(Verdict.FAIL, f"{subject} failed ({code}: {result.get('error', '')})")

@@ -166,6 +166,16 @@ def common_finding(obs: Obs | None, subject: str, ctx: Context) -> Finding | Non
         return Finding(
             Verdict.ERROR, f"{subject} could not be tested: the name did not resolve ({code})"
         )
+    if status == "not_observable":  # the sh payload: this host has no tool for it
+        why = obs.get("reason") or "no tool for it on this host"
+        return Finding(Verdict.ERROR, f"{subject} could not be observed on this host: {why}")
+    if status == "failed_indistinct":  # a tool's exit code, no words: RST or silence?
+        detail = f" ({obs['error']})" if obs.get("error") else ""
+        text = (
+            f"{subject}{at} did not connect: closed or filtered, this host's tools cannot "
+            f"tell which{detail}"
+        )
+        return Finding(Verdict.INCONCLUSIVE, text)
     if status == "unreachable":
         return Finding(Verdict.FAIL, f"{subject}{at} is unreachable ({errno})")
     if status == "blocked_locally":

@@ -25,7 +25,7 @@ from auditor.judge.evidence import (
 from auditor.model import Check, Verdict
 
 KEYS = ("host", "port", "status", "phase", "address", "addresses", "local_address",
-        "errno_name", "error", "gai_name", "duration_s", "attempts")  # fmt: skip
+        "errno_name", "error", "gai_name", "duration_s", "attempts", "tool", "reason")  # fmt: skip
 
 
 def judge(check_id: str, plan: Obs, observations: Obs, ctx: Context) -> Check:

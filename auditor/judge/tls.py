@@ -25,7 +25,7 @@ from auditor.model import Check, Verdict
 
 KEYS = ("host", "port", "status", "phase", "address", "errno_name", "error", "gai_name",
         "protocol", "cipher", "issuer", "subject", "not_after", "sans", "sha256",
-        "verify_code", "verify_message", "presented", "duration_s")  # fmt: skip
+        "verify_code", "verify_message", "presented", "duration_s", "tool", "reason")  # fmt: skip
 
 
 def judge(check_id: str, plan: Obs, observations: Obs, ctx: Context) -> Check:

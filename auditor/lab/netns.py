@@ -19,6 +19,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+from auditor.lab import chroot
 from auditor.lab.spec import (
     INET_ADDRS,
     INET_PREFIX,
@@ -97,12 +98,13 @@ def pids_in(namespaces: Sequence[str]) -> list[int]:
 
 
 def delete_namespace(ns: str) -> None:
-    """Remove ``ns`` and its /etc/netns dir; missing pieces are fine (idempotent)."""
+    """Remove ``ns``, its /etc/netns dir and its chroot; missing pieces are fine (idempotent)."""
     if (NETNS_RUN / ns).exists():
         run(["ip", "netns", "del", ns])
     etc = NETNS_ETC / ns
     if etc.is_dir():
         subprocess.run(["rm", "-rf", "--one-file-system", str(etc)], check=True)
+    chroot.remove(ns)
 
 
 def build(prefix: str, hosts: Sequence[tuple[str, str]]) -> list[str]:

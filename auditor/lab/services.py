@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from auditor.lab import procs
+from auditor.lab import chroot, hostfs, procs
 from auditor.lab.pki import Pki
 from auditor.lab.procs import Proc
 from auditor.lab.spec import (
@@ -59,7 +59,9 @@ def keygen(path: Path, comment: str) -> str:
     return Path(f"{path}.pub").read_text().strip()
 
 
-def sshd_config(host: HostSpec, addr: str, host_key: Path, keys_dir: Path) -> str:
+def sshd_config(
+    host: HostSpec, addr: str, host_key: Path, keys_dir: Path, chroot_dir: Path | None = None
+) -> str:
     """A trimmed sshd: no PAM/motd/lastlog (cheap logins), many concurrent starts.
 
     ``AuthorizedKeysFile`` is per user in the state dir: root gets the lab's
@@ -85,16 +87,27 @@ def sshd_config(host: HostSpec, addr: str, host_key: Path, keys_dir: Path) -> st
     ]
     if host.hang_after_auth:
         lines.append("ForceCommand sleep 3600")
+    if chroot_dir is not None:  # a host without Python: sessions see only BusyBox
+        lines.append(f"ChrootDirectory {chroot_dir}")
     return "\n".join(lines) + "\n"
 
 
 def start_sshd(ns: str, host: HostSpec, addr: str, host_dir: Path, keys_dir: Path) -> Proc:
-    """Start ``host``'s sshd on ``addr``:22 (host key already in ``host_dir``)."""
+    """Start ``host``'s sshd on ``addr``:22 (host key already in ``host_dir``).
+
+    It runs as PID 1 of the host's own PID and mount namespace, with the
+    host's sudo rule and TeamViewer state (``hostfs.py``).
+    """
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     cfg = host_dir / "sshd_config"
-    cfg.write_text(sshd_config(host, addr, host_dir / "ssh_host_ed25519_key", keys_dir))
+    root = None if host.python else chroot.build(ns, host)
+    cfg.write_text(sshd_config(host, addr, host_dir / "ssh_host_ed25519_key", keys_dir, root))
     log = host_dir / "sshd.log"
-    return procs.start(f"sshd {host.name}", ns, [SSHD, "-D", "-f", str(cfg), "-E", str(log)], log)
+    hostfs.write_sudoers(ns, host)
+    hostfs.write_teamviewer(host, host_dir)
+    # PID 1 of the host's own PID namespace: sessions see only this host's processes
+    argv = hostfs.session_argv(host, host_dir, [SSHD, "-D", "-f", str(cfg), "-E", str(log)])
+    return procs.start(f"sshd {host.name}", ns, argv, log)
 
 
 def start_resolvers(ns: str, state_dir: Path) -> list[tuple[Proc, list[Socket]]]:

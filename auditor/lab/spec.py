@@ -66,6 +66,12 @@ AUDIT_USER = "audit"  # the one machine-wide password user the lab may create
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,19}$")
 Action = Literal["drop", "reset", "icmp"]
+# sudo rule for the audit user on one host (hostfs.py): none, NOPASSWD: ALL, or ALL with password
+SudoPolicy = Literal["none", "nopasswd", "password"]
+# TeamViewer on one host (hostfs.py): "client" is the full client package, running
+TeamViewerState = Literal["absent", "running", "stopped", "client"]
+SUDO_POLICIES: tuple[SudoPolicy, ...] = ("none", "nopasswd", "password")
+TEAMVIEWER_STATES: tuple[TeamViewerState, ...] = ("absent", "running", "stopped", "client")
 
 
 class LabError(AuditorError):
@@ -107,8 +113,10 @@ class HostSpec:
     ``sshd=False`` leaves port 22 closed (connect refused); ``hang_after_auth``
     authenticates and then never returns (``ForceCommand sleep 3600``);
     ``password`` enables password login for the machine-wide ``audit`` user.
-    ``python=False`` is reserved for a busybox chroot host without Python and
-    is not built yet.
+    ``python=False`` makes a host without Python: root's SSH sessions run in
+    a ChrootDirectory holding only a static BusyBox (``chroot.py``). ``sudo`` is the audit user's sudo rule on this host
+    (``/etc/netns/<ns>/sudoers``); ``teamviewer`` installs (a stand-in of)
+    TeamViewer in the host's own mount and PID namespace (see ``hostfs.py``).
     """
 
     name: str
@@ -122,16 +130,23 @@ class HostSpec:
     password: Secret | None = None
     python: bool = True
     ssh_only_from: str | None = None  # another host's name: SSH reachable only via that jump host
+    sudo: SudoPolicy = "none"  # what sudo allows the audit user on this host
+    teamviewer: TeamViewerState = "absent"
 
     def __post_init__(self) -> None:
         if not _NAME_RE.match(self.name):
             raise LabError(f"host {self.name!r}: name must match {_NAME_RE.pattern}")
         if not self.resolvers:
             raise LabError(f"host {self.name}: needs at least one resolver")
-        if not self.python:
-            raise LabError(f"host {self.name}: python=False (busybox host) is not built yet")
+        if not self.python and (self.hang_after_auth or not self.sshd or self.password):
+            raise LabError(f"host {self.name}: python=False (busybox chroot) needs plain sshd")
         if self.ssh_only_from == self.name:
             raise LabError(f"host {self.name}: ssh_only_from cannot name the host itself")
+        if self.sudo not in SUDO_POLICIES:
+            raise LabError(f"host {self.name}: sudo must be one of {', '.join(SUDO_POLICIES)}")
+        if self.teamviewer not in TEAMVIEWER_STATES:
+            states = ", ".join(TEAMVIEWER_STATES)
+            raise LabError(f"host {self.name}: teamviewer must be one of {states}")
         if self.hang_after_auth and not self.sshd:
             raise LabError(f"host {self.name}: hang_after_auth needs sshd")
 

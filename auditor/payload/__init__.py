@@ -22,6 +22,7 @@ from importlib import resources
 from typing import Any
 
 from auditor.errors import PayloadMalformed
+from auditor.model import Secret
 
 __all__ = ["BEGIN", "END", "build_program", "parse_output", "payload_source"]
 
@@ -29,6 +30,7 @@ BEGIN = b"-----BEGIN AUDITOR OBSERVATIONS-----"
 END = b"-----END AUDITOR OBSERVATIONS-----"
 OBSERVATIONS_VERSION = 1
 _SLOT = re.compile(rb'^PLAN_B64 = ""  # AUDITOR-PLAN-SLOT.*$', re.MULTILINE)
+_BECOME_SLOT = re.compile(rb'^BECOME_B64 = ""  # AUDITOR-BECOME-SLOT.*$', re.MULTILINE)
 _LIST_SECTIONS = ("tcp", "udp", "tls")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -38,18 +40,29 @@ def payload_source() -> bytes:
     return resources.files(__name__).joinpath("host_probe.py").read_bytes()
 
 
-def build_program(plan: Mapping[str, Any]) -> bytes:
+def build_program(plan: Mapping[str, Any], become_password: Secret | None = None) -> bytes:
     """The one program sent on stdin: the payload with ``plan`` embedded.
 
     ``plan`` is :meth:`Plan.payload_input` (plain JSON data). Anything that is
     not JSON (a ``Secret``, NaN) raises ``TypeError``/``ValueError`` here,
     before it could reach a host.
+
+    ``become_password`` (``ansible_become_password``) goes into the separate
+    ``BECOME_B64`` slot as base64 of its UTF-8 bytes: it travels only inside
+    the program on stdin, never in argv, environment or a file, and the
+    payload hands it to nothing but sudo's stdin pipe. The returned bytes
+    therefore hold a secret when one is given: send them, never log them.
     """
     text = json.dumps(plan, sort_keys=True, ensure_ascii=True, allow_nan=False)
     encoded = base64.b64encode(text.encode("ascii"))
     program, count = _SLOT.subn(b'PLAN_B64 = "' + encoded + b'"', payload_source(), count=1)
     if count != 1:
         raise RuntimeError("host_probe.py lost its PLAN_B64 slot line")
+    if become_password:
+        secret = base64.b64encode(become_password.reveal().encode("utf-8"))
+        program, count = _BECOME_SLOT.subn(b'BECOME_B64 = "' + secret + b'"', program, count=1)
+        if count != 1:
+            raise RuntimeError("host_probe.py lost its BECOME_B64 slot line")
     return program
 
 
@@ -141,6 +154,9 @@ def _check_shape(doc: object) -> None:
     for key in _LIST_SECTIONS:
         if key in doc and not _list_of_objects(doc[key]):
             raise PayloadMalformed(f"observation section {key!r} is not a list of objects")
+    for key in ("admin", "teamviewer"):
+        if key in doc and not isinstance(doc[key], dict):
+            raise PayloadMalformed(f"observation section {key!r} is not an object")
     for key, inner in (("dns", "queries"), ("dns_system", "results")):
         if key in doc and not (
             isinstance(doc[key], dict) and _list_of_objects(doc[key].get(inner))

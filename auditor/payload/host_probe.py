@@ -16,8 +16,10 @@ import hashlib
 import json
 import os
 import platform
+import re
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -28,6 +30,7 @@ except ImportError:  # a Python built without OpenSSL still probes the rest
     ssl = None
 
 PLAN_B64 = ""  # AUDITOR-PLAN-SLOT (replaced by build_program)
+BECOME_B64 = ""  # AUDITOR-BECOME-SLOT (replaced by build_program; empty: no become password)
 
 BEGIN = "-----BEGIN AUDITOR OBSERVATIONS-----"
 END = "-----END AUDITOR OBSERVATIONS-----"
@@ -651,6 +654,360 @@ def der_summary(der):
     }
 
 
+# ---------------------------------------------------------------- admin, teamviewer
+#
+# Observed on the host itself, one after the other in one thread (the
+# teamviewer config may only be readable with the sudo access the admin
+# section found). The become password arrives in the BECOME_B64 slot (the
+# program came on stdin), is written only to sudo's stdin pipe, is scrubbed
+# from anything recorded, and its buffer is zeroed when this thread ends.
+
+CMD_CAP_S = 8.0  # one command; sudo needs ~2 s to refuse a wrong password
+SUDO_DIRS = ("/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin")
+TV_PACKAGES = ("teamviewer-host", "teamviewer")
+TV_BINARIES = ("/opt/teamviewer/tv_bin/teamviewerd", "/opt/teamviewer/tv_bin/TeamViewer")
+TV_CLIS = ("/opt/teamviewer/tv_bin/script/teamviewer", "/usr/bin/teamviewer")
+TV_CONFIGS = ("/etc/teamviewer/global.conf", "/opt/teamviewer/config/global.conf")
+TV_DAEMON = "teamviewerd"
+CONF_LINE = re.compile(r"^\s*\[\s*\w+\s*\]\s*(ClientID|Version)\s*=\s*\"?([^\"\r\n]*)\"?\s*$")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def take_become_password():
+    """The become password as a bytearray (caller zeroes it), or None; the slot is emptied."""
+    global BECOME_B64
+    text, BECOME_B64 = BECOME_B64, ""
+    if not text:
+        return None
+    return bytearray(base64.b64decode(text.encode("ascii")))
+
+
+def zero(buf):
+    if buf is not None:
+        for i in range(len(buf)):
+            buf[i] = 0
+
+
+def scrub(text, secret):
+    """One line, at most 200 chars, with the secret (if any) masked."""
+    if secret:
+        try:
+            text = text.replace(bytes(secret).decode("utf-8", "replace"), "***")
+        except Exception:
+            text = "(output withheld)"
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return (lines[-1] if lines else "")[:200]
+
+
+def run_cmd(argv, deadline, secret=None, feed_secret=False):
+    """Run argv (no shell) in the C locale within min(CMD_CAP_S, time left).
+
+    With feed_secret the secret plus a newline goes to the child's stdin
+    pipe, never to argv or the environment. Returns a dict: status
+    ran|absent|timeout|error, exit_status, stdout (text), error (one line).
+    """
+    timeout = min(CMD_CAP_S, deadline - now())
+    if timeout <= 0:
+        return {"status": "timeout", "error": "no time left"}
+    env = dict(os.environ)
+    env.update(LC_ALL="C", LANG="C", LANGUAGE="C")
+    buf = None
+    if feed_secret:
+        buf = bytearray(secret)
+        buf.extend(b"\n")
+    try:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE if buf is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            close_fds=True,
+        )
+    except OSError as exc:
+        zero(buf)
+        status = "absent" if exc.errno == errno.ENOENT else "error"
+        return {"status": status, "error": scrub(str(exc), secret)}
+    try:
+        out, err = proc.communicate(buf, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return {"status": "timeout", "error": "no result within %.1fs" % timeout}
+    finally:
+        zero(buf)
+    return {
+        "status": "ran",
+        "exit_status": proc.returncode,
+        "stdout": out.decode("utf-8", "replace"),
+        "error": scrub(err.decode("utf-8", "replace"), secret),
+    }
+
+
+def classify_sudo(result):
+    """sudo's answer -> ok|needs_password|wrong_password|denied|timeout|error (C locale text).
+
+    "message" is sudo's last stderr line (also on success: warnings).
+    """
+    out = {"status": result["status"], "message": result.get("error", "")}
+    if result["status"] != "ran":
+        return out
+    out["exit_status"] = result["exit_status"]
+    text = out["message"].lower()
+    if result["exit_status"] == 0:
+        out["status"] = "ok"
+    elif "incorrect password" in text or "sorry, try again" in text:
+        out["status"] = "wrong_password"
+    elif "password is required" in text:
+        out["status"] = "needs_password"
+    elif "not in the sudoers" in text or "not allowed" in text or "may not run sudo" in text:
+        out["status"] = "denied"
+    else:
+        out["status"] = "error"
+    return out
+
+
+def find_sudo():
+    for directory in os.environ.get("PATH", "").split(os.pathsep) + list(SUDO_DIRS):
+        path = os.path.join(directory or ".", "sudo")
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def account():
+    """uid, euid, user and group names of the login (pwd/grp are POSIX only)."""
+    obs = {"uid": os.getuid(), "euid": os.geteuid()}
+    try:
+        import grp
+        import pwd
+
+        obs["user"] = pwd.getpwuid(obs["euid"]).pw_name
+        gids = set(os.getgroups()) | set([os.getegid()])
+        obs["groups"] = sorted(set(gid_name(grp, gid) for gid in gids))[:64]
+    except (ImportError, KeyError) as exc:
+        obs["user"] = None
+        obs["problems"] = ["account names unknown: %s" % exc]
+    return obs
+
+
+def gid_name(grp, gid):
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
+
+
+def probe_admin(secret, deadline):
+    """Observe uid and sudo; returns (observation, access) with access uid0|nopasswd|password|None."""
+    obs = {"check": "admin", "become_password_given": secret is not None}
+    obs.update(account())
+    if obs["euid"] == 0:
+        return obs, "uid0"
+    sudo = find_sudo()
+    obs["sudo_path"] = sudo
+    if sudo is None:
+        obs["sudo_nopasswd"] = {"status": "absent", "message": "no sudo on PATH"}
+        return obs, None
+    obs["sudo_nopasswd"] = classify_sudo(run_cmd([sudo, "-n", "true"], deadline))
+    if obs["sudo_nopasswd"]["status"] == "ok":
+        return obs, "nopasswd"
+    if secret is None or obs["sudo_nopasswd"]["status"] != "needs_password":
+        return obs, None
+    argv = [sudo, "-S", "-k", "-p", "", "true"]
+    obs["sudo_password"] = classify_sudo(run_cmd(argv, deadline, secret, True))
+    return obs, ("password" if obs["sudo_password"]["status"] == "ok" else None)
+
+
+def tv_packages(deadline):
+    """dpkg-query, else rpm: which of TV_PACKAGES is installed, with its version."""
+    dpkg = which("dpkg-query")
+    if dpkg:
+        fmt = "-f=${Package}\\t${Status}\\t${Version}\\n"
+        result = run_cmd([dpkg, "-W", fmt] + list(TV_PACKAGES), deadline)
+        return packages_from(result, "dpkg", dpkg_line)
+    rpm = which("rpm")
+    if rpm:
+        fmt = "%{NAME}\\t%{VERSION}-%{RELEASE}\\n"
+        result = run_cmd([rpm, "-q", "--qf", fmt] + list(TV_PACKAGES), deadline)
+        return packages_from(result, "rpm", rpm_line)
+    return {"manager": None, "status": "no_manager", "installed": {}}
+
+
+def packages_from(result, manager, parse):
+    obs = {"manager": manager, "status": "ok", "installed": {}}
+    if result["status"] != "ran":
+        obs.update(status=result["status"], error=result.get("error"))
+        return obs
+    for line in result["stdout"].splitlines()[:16]:
+        found = parse(line)
+        if found and found[0] in TV_PACKAGES:
+            obs["installed"][found[0]] = found[1]
+    if result["exit_status"] not in (0, 1) and not obs["installed"]:
+        obs.update(status="error", error=result["error"])
+    return obs
+
+
+def dpkg_line(line):
+    parts = line.split("\t")
+    if len(parts) == 3 and parts[1].split()[-1:] == ["installed"]:
+        return parts[0], parts[2]
+    return None
+
+
+def rpm_line(line):
+    parts = line.split("\t")
+    return (parts[0], parts[1]) if len(parts) == 2 else None
+
+
+def which(name):
+    for directory in os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep)[:32]:
+        path = os.path.join(directory or ".", name)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def read_small(path, limit=4096):
+    with open(path, "rb") as handle:
+        return handle.read(limit).decode("utf-8", "replace")
+
+
+def systemd_booted():
+    """systemd is PID 1 here (sd_booted): only then does systemctl say what runs."""
+    try:
+        return read_small("/proc/1/comm").strip() == "systemd" and os.path.isdir(
+            "/run/systemd/system"
+        )
+    except (OSError, IOError):
+        return False
+
+
+def proc_hidden(proc_root="/proc"):
+    """True when /proc is mounted with hidepid, i.e. other users' processes are invisible."""
+    try:
+        for line in read_small(proc_root + "/self/mountinfo", 1 << 20).splitlines():
+            fields = line.split(" - ")
+            if len(fields) == 2 and fields[0].split()[4:5] == ["/proc"]:
+                opts = fields[1].split()[-1].split(",")
+                return any(o.startswith("hidepid=") and o[8:] not in ("0", "off") for o in opts)
+    except (OSError, IOError, IndexError):
+        pass
+    return False
+
+
+def scan_proc(name, proc_root="/proc", limit=65536):
+    """Pids whose comm, or argv[0]'s basename, is `name` (bounded scan of proc_root)."""
+    found = []
+    try:
+        entries = os.listdir(proc_root)[:limit]
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            comm = read_small("%s/%s/comm" % (proc_root, entry), 64).strip()
+            argv0 = read_small("%s/%s/cmdline" % (proc_root, entry), 4096).split("\0")[0]
+        except (OSError, IOError):
+            continue  # exited meanwhile
+        if comm == name or os.path.basename(argv0) == name:
+            found.append(int(entry))
+    return sorted(found)
+
+
+def tv_service(deadline, privileged):
+    """Is teamviewerd running: systemctl when systemd is PID 1, else the process table."""
+    pids = scan_proc(TV_DAEMON)
+    obs = {"pids": (pids or [])[:16], "process_table": pids is not None}
+    obs["complete"] = pids is not None and (privileged or not proc_hidden())
+    if systemd_booted() and which("systemctl"):
+        result = run_cmd(["systemctl", "is-active", TV_DAEMON + ".service"], deadline)
+        state = result.get("stdout", "").strip().split("\n")[0]
+        obs.update(method="systemd", state=state or result["status"])
+        obs["running"] = state == "active" if result["status"] == "ran" else None
+        return obs
+    obs["method"] = "proc"
+    obs["running"] = bool(pids) if (pids or obs["complete"]) else None
+    return obs
+
+
+def tv_config(path, access, secret, deadline):
+    """ClientID and Version from one global.conf: read directly, else through sudo."""
+    item = {"path": path, "exists": os.path.exists(path), "readable": False, "via": None}
+    if not item["exists"]:
+        return item
+    text = None
+    try:
+        text, item["via"] = read_small(path, 1 << 18), "direct"
+    except (OSError, IOError) as exc:
+        item["error"] = "%s" % (exc.strerror or exc)
+    sudo = find_sudo()
+    if text is None and sudo and access in ("nopasswd", "password"):
+        if access == "nopasswd":
+            result = run_cmd([sudo, "-n", "cat", "--", path], deadline)
+        else:
+            result = run_cmd(
+                [sudo, "-S", "-k", "-p", "", "cat", "--", path], deadline, secret, True
+            )
+        if result["status"] == "ran" and result["exit_status"] == 0:
+            text, item["via"] = result["stdout"], "sudo_" + access
+        else:
+            item["sudo_error"] = result.get("error") or result["status"]
+    if text is not None:
+        item["readable"] = True
+        for line in text.splitlines()[:4096]:  # only these two keys: the file holds secrets too
+            match = CONF_LINE.match(line)
+            if match:
+                item["client_id" if match.group(1) == "ClientID" else "version"] = match.group(2)
+    return item
+
+
+def tv_info(deadline):
+    """`teamviewer info` when the CLI exists: ID and version as it prints them."""
+    cli = which("teamviewer") or next((p for p in TV_CLIS if os.path.isfile(p)), None)
+    if cli is None:
+        return {"status": "absent"}
+    result = run_cmd([cli, "info"], deadline)
+    obs = {"cli": cli, "status": result["status"], "exit_status": result.get("exit_status")}
+    text = ANSI.sub("", result.get("stdout", ""))
+    found = re.search(r"TeamViewer ID:\s*(\d+)", text)
+    obs["client_id"] = found.group(1) if found else None
+    found = re.search(r"TeamViewer\s+(\d+(?:\.\d+)+)", text)
+    obs["version"] = found.group(1) if found else None
+    if result["status"] != "ran" or result["exit_status"] != 0:
+        obs["error"] = result.get("error")
+    return obs
+
+
+def probe_teamviewer(access, secret, deadline):
+    obs = {"check": "teamviewer", "packages": tv_packages(deadline)}
+    obs["binaries"] = [p for p in TV_BINARIES if os.path.isfile(p)]
+    obs["service"] = tv_service(deadline, access is not None)
+    obs["config"] = [tv_config(p, access, secret, deadline) for p in TV_CONFIGS]
+    obs["info"] = tv_info(deadline)
+    return obs
+
+
+def run_host_sections(plan, box, stop):
+    """admin, then teamviewer (which may need the sudo access admin found), into box."""
+    secret = take_become_password()
+    try:
+        if "admin" in plan or "teamviewer" in plan:
+            obs, access = probe_admin(secret, stop)
+            if "admin" in plan:
+                box["admin"] = obs
+            if "teamviewer" in plan:
+                box["teamviewer"] = probe_teamviewer(access, secret, stop)
+    except Exception as exc:  # a payload bug must not cost the network probes
+        for key in ("admin", "teamviewer"):
+            if key in plan and key not in box:
+                box[key] = {"check": key, "status": "error", "error": "payload: %s" % exc}
+    finally:
+        zero(secret)
+        secret = None
+
+
 # ---------------------------------------------------------------- run
 
 
@@ -713,7 +1070,11 @@ def run_plan(plan, doc, started):
         doc["problems"] = ["plan asks for %d probes, only %d run" % (len(jobs), MAX_PROBES)]
         jobs = jobs[:MAX_PROBES]
     results = [None] * len(jobs)
-    threads = []
+    box = {}
+    host = threading.Thread(target=run_host_sections, args=(plan, box, stop))
+    host.daemon = True
+    host.start()
+    threads = [host]
     for slot, (section, spec) in enumerate(jobs):
         worker = threading.Thread(target=run_job, args=(section, spec, ctx, results, slot))
         worker.daemon = True
@@ -722,6 +1083,10 @@ def run_plan(plan, doc, started):
     for worker in threads:
         worker.join(max(0.0, stop - now()))
     snapshot = list(results)
+    done = dict(box)
+    for key in ("admin", "teamviewer"):
+        if key in plan:
+            doc[key] = done.get(key) or unfinished({"check": key})
     for slot, (section, spec) in enumerate(jobs):
         obs = snapshot[slot] if snapshot[slot] is not None else unfinished(spec)
         if section == "dns":

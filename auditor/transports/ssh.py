@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import errno
+import os
 import socket
 import time
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ import asyncssh
 from auditor.errors import (
     AuthError,
     ConnectError,
+    CredentialsMissing,
     HostKeyChanged,
     HostKeyUnknown,
     PayloadTimeout,
@@ -130,11 +132,28 @@ class SshTransport:
     def _credentials(self) -> dict[str, object]:
         t = self._target
         creds: dict[str, object] = {"username": t.user or "root"}
-        if t.key_file:
-            creds["client_keys"] = [str(Path(t.key_file).expanduser())]
+        key = Path(t.key_file).expanduser() if t.key_file else None
+        if key is not None and os.access(key, os.R_OK):
+            creds["client_keys"] = [str(key)]  # unreadable: refused later as credentials_missing
         if t.password:
             creds["password"] = t.password.reveal()
         return creds
+
+    def _missing_credentials(self) -> str | None:
+        """Why the inventory offered no usable credential, or None when it offered one.
+
+        asyncssh still tries the default keys (~/.ssh/id_*) and the agent; a
+        refusal then means the inventory had nothing that works for this host.
+        """
+        t = self._target
+        if t.password:
+            return None
+        if t.key_file is None:
+            return "no password and no key file in the inventory"
+        key = Path(t.key_file).expanduser()
+        if not os.access(key, os.R_OK):
+            return f"key file {str(key)!r} is missing or unreadable, and no password is set"
+        return None
 
     def _known_hosts(self, names: list[str], port: int) -> tuple[object, bool]:
         """asyncssh's ``known_hosts`` value for this host, and whether a key is recorded."""
@@ -208,6 +227,11 @@ class SshTransport:
                 "(use --host-key-policy accept-new to record it)"
             ) from None
         except asyncssh.PermissionDenied:
+            missing = self._missing_credentials()
+            if missing:
+                raise CredentialsMissing(
+                    f"{via}authentication refused for user {options['username']!r}: {missing}"
+                ) from None
             raise AuthError(
                 f"{via}authentication refused for user {options['username']!r}"
             ) from None

@@ -28,6 +28,7 @@ from auditor.lab.spec import REFLECTOR
 from auditor.profile.load import BUNDLED
 
 WRONG_PASSWORD = "Definitely-Wrong-0815"
+WRONG_BECOME_PASSWORD = "Wrong-Become-4242"
 TEST_TIMEOUTS = {"connect_s": 3, "login_s": 4, "host_s": 14, "probe_s": 2}
 
 
@@ -102,9 +103,34 @@ def add_extra_hosts(inventory: Path, lab: Lab, password: str) -> None:
     inventory.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
+def add_admin_hosts(inventory: Path, lab: Lab, password: str) -> None:
+    """Log in as ``audit`` (by password) where the lab gave it a sudo rule, and add aliases.
+
+    ``sudopw`` gets the right become password, ``sudopwwrong`` a wrong one,
+    ``sudopwnone`` none; ``userbecome`` has a become password on ``good``
+    where ``audit`` has no sudo rule; ``nocreds`` has neither password nor key;
+    ``wsunattended`` is ``ws`` with ``auditor_unattended: true``.
+    """
+    data = yaml.safe_load(inventory.read_text(encoding="utf-8"))
+    hosts = next(iter(data["all"]["children"].values()))["hosts"]
+    as_audit = {"ansible_user": "audit", "ansible_password": password}
+    for name in ("sudonp", "sudopw"):
+        del hosts[name]["ansible_ssh_private_key_file"]
+        hosts[name].update(as_audit)
+    hosts["sudopw"]["ansible_become_password"] = password
+    hosts["sudopwwrong"] = {**hosts["sudopw"], "ansible_become_password": WRONG_BECOME_PASSWORD}
+    hosts["sudopwnone"] = {k: v for k, v in hosts["sudopw"].items() if "become" not in k}
+    good = {k: v for k, v in hosts["good"].items() if k != "ansible_ssh_private_key_file"}
+    hosts["userbecome"] = {**good, **as_audit, "ansible_become_password": password}
+    hosts["nocreds"] = {**good, "ansible_user": "audit"}
+    hosts["wsunattended"] = {**hosts["ws"], "auditor_unattended": True}
+    inventory.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
 def lab_audit(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Audit:
     work = tmp_path_factory.mktemp("audit")
     inventory = write_inventory(lab, work / "inventory.yml")
     add_extra_hosts(inventory, lab, lab.audit_password.reveal())
+    add_admin_hosts(inventory, lab, lab.audit_password.reveal())
     return audit_lab(lab, work, inventory=inventory)

@@ -1,8 +1,9 @@
 """End to end on the lab: one fault per host, each with its exact verdicts and stage.
 
 These are the verdicts the README's table promises. Anything not listed for a
-host must pass (or be not applicable by role); ``teamviewer`` is not observed
-yet and must say so with ``error``, never ``pass``.
+host must pass (or be not applicable by role). The admin and TeamViewer
+details (states, methods, fixes, the become password) are in
+test_admin_teamviewer_on_lab.py.
 """
 
 from __future__ import annotations
@@ -15,24 +16,33 @@ from tests.engine.conftest import Audit
 NET = ("tcp_5938", "tcp_80", "tcp_443", "tls_443", "dns_udp", "dns_tcp", "dns_system")
 UNRESOLVED = {c: "error" for c in ("tcp_5938", "tcp_80", "tcp_443", "tls_443")}
 
-# host -> (role's teamviewer verdict, {check: expected verdict where not pass})
+# host -> (teamviewer verdict, {check: expected verdict where not pass})
 EXPECTED: dict[str, tuple[str, dict[str, str]]] = {
-    "good": ("error", {}),
-    "tcp5938": ("error", {"tcp_5938": "fail"}),
-    "rst443": ("error", {"tcp_443": "fail", "tls_443": "fail"}),
-    "udp53": ("error", {**UNRESOLVED, "dns_udp": "fail", "dns_system": "fail"}),
-    "tcp53": ("error", {"dns_tcp": "fail"}),
+    "good": ("pass", {}),
+    "tcp5938": ("fail", {"tcp_5938": "fail"}),
+    "rst443": ("fail", {"tcp_443": "fail", "tls_443": "fail"}),
+    "udp53": ("fail", {**UNRESOLVED, "dns_udp": "fail", "dns_system": "fail"}),
+    "tcp53": ("fail", {"dns_tcp": "fail"}),
     "hijack": ("not_applicable", {**UNRESOLVED, "dns_udp": "fail", "dns_tcp": "fail",
                                   "dns_system": "fail"}),
     "nxdomain": ("not_applicable", {**UNRESOLVED, "dns_udp": "fail", "dns_tcp": "fail",
                                     "dns_system": "fail"}),
     "servfail": ("not_applicable", {**UNRESOLVED, "dns_udp": "fail", "dns_tcp": "fail",
                                     "dns_system": "fail"}),
-    "intercept": ("error", {"tls_443": "fail"}),
-    "userpw": ("error", {"admin": "inconclusive"}),
-    "udp5938": ("error", {"udp_5938": "inconclusive"}),
-    "behind": ("error", {}),
+    "intercept": ("fail", {"tls_443": "fail"}),
+    "userpw": ("pass", {"admin": "fail"}),
+    "udp5938": ("fail", {"udp_5938": "inconclusive"}),
+    "behind": ("fail", {}),
+    "sudonp": ("pass", {}),
+    "sudopw": ("fail", {}),
+    "sudopwwrong": ("fail", {"admin": "fail"}),
+    "sudopwnone": ("fail", {"admin": "fail"}),
+    "userbecome": ("pass", {"admin": "fail"}),
+    "tvclient": ("fail", {}),
+    "ws": ("not_applicable", {}),
+    "wsunattended": ("pass", {}),
 }  # fmt: skip
+COMPLIANT = {"good", "sudonp", "ws", "wsunattended"}
 
 
 @pytest.mark.lab
@@ -46,7 +56,7 @@ def test_judged_host_has_exact_verdicts(lab_audit: Audit, name: str) -> None:
     expected = {cid: special.get(cid, "pass") for cid in CHECK_IDS}
     expected["teamviewer"] = teamviewer
     assert verdicts == expected
-    assert host["compliant"] is False  # teamviewer is not observed yet: nobody is compliant
+    assert host["compliant"] is (name in COMPLIANT)
 
 
 @pytest.mark.lab
@@ -88,6 +98,7 @@ def test_udp_5938_passes_only_on_the_echoed_nonce(lab_audit: Audit) -> None:
         ("behinddirect", "connect", "no answer"),
         ("hang", "probe", "did not finish"),
         ("wrongpw", "auth", "authentication refused"),
+        ("nocreds", "auth", "no password and no key file in the inventory"),
     ],
 )
 def test_unaudited_host_stops_at_its_stage(
@@ -99,8 +110,10 @@ def test_unaudited_host_stops_at_its_stage(
     assert host["compliant"] is False
     verdicts = {c["id"]: c["verdict"] for c in host["checks"]}
     assert "pass" not in verdicts.values()
-    if name == "wrongpw":
-        assert lab_audit.checks(name)["admin"]["evidence"]["state"] == "auth_failed"
+    if name in ("wrongpw", "nocreds"):
+        state = "auth_failed" if name == "wrongpw" else "credentials_missing"
+        assert lab_audit.checks(name)["admin"]["verdict"] == "fail"
+        assert lab_audit.checks(name)["admin"]["evidence"]["state"] == state
 
 
 @pytest.mark.lab
@@ -114,7 +127,10 @@ def test_hanging_host_does_not_hold_up_the_others(lab_audit: Audit) -> None:
 @pytest.mark.lab
 def test_exit_code_says_some_hosts_were_not_audited(lab_audit: Audit) -> None:
     assert lab_audit.exit_code == 2
-    assert "Testkunde GmbH: 0/17 hosts compliant" in lab_audit.stdout
+    hosts = lab_audit.document["hosts"]
+    compliant = {h["name"] for h in hosts if h["compliant"]}
+    assert compliant == COMPLIANT
+    assert f"Testkunde GmbH: {len(compliant)}/{len(hosts)} hosts compliant" in lab_audit.stdout
 
 
 @pytest.mark.lab
@@ -129,9 +145,10 @@ def test_unusable_inventory_entry_is_reported_and_the_others_audited(lab_audit: 
 
 @pytest.mark.lab
 def test_secrets_never_reach_any_output(lab_audit: Audit, lab) -> None:  # type: ignore[no-untyped-def]
-    from tests.engine.conftest import WRONG_PASSWORD
+    from tests.engine.conftest import WRONG_BECOME_PASSWORD, WRONG_PASSWORD
 
     outputs = [lab_audit.stdout, lab_audit.stderr]
     outputs += [p.read_text(encoding="utf-8") for p in lab_audit.out_dir.iterdir() if p.is_file()]
-    for secret in (WRONG_PASSWORD, lab.audit_password.reveal()):
+    tv_password = "4c 61 62 2d 54 56"  # global.conf's PermanentPassword (lab/hostfs.py)
+    for secret in (WRONG_PASSWORD, WRONG_BECOME_PASSWORD, lab.audit_password.reveal(), tv_password):
         assert all(secret not in text for text in outputs)

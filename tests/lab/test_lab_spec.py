@@ -43,8 +43,8 @@ def test_spec_addresses_and_checks() -> None:
         )
     with pytest.raises(LabError, match="name must match"):
         HostSpec("Bad_Name", "K")
-    with pytest.raises(LabError, match="not built yet"):
-        HostSpec("a", "K", python=False)
+    with pytest.raises(LabError, match="needs plain sshd"):
+        HostSpec("a", "K", python=False, hang_after_auth=True)
 
 
 def test_password_never_in_spec_repr() -> None:
