@@ -68,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--lang", choices=("de", "en"), default="de", help="report language")
     run.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="IANA time zone for report times, e.g. Europe/Berlin (default: this machine's)",
+    )
+    run.add_argument(
         "--host-key-policy",
         choices=[p.value for p in HostKeyPolicy],
         default=HostKeyPolicy.STRICT.value,
@@ -105,6 +110,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     if args.known_hosts:
         ssh = SshSettings(**{**_fields(ssh), "own_known_hosts": args.known_hosts})
+    from auditor.report.when import zone
+
+    zone(args.timezone)  # a bad --timezone is a usage error before anything is audited
     options = RunOptions(
         inventories=tuple(args.inventory),
         out_dir=args.out,
@@ -112,6 +120,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         vault_password_file=args.vault_password_file,
         forks=args.forks,
         lang=args.lang,
+        timezone=args.timezone,
     )
     progress = ProgressLine.if_terminal()
     run, out_dir = execute(options, profile, ssh, events=progress)

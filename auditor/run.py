@@ -48,6 +48,7 @@ class RunOptions:
     vault_password_file: str | None = None
     forks: int = 50
     lang: str = "de"
+    timezone: str | None = None  # IANA zone for report times; None = this machine's zone
 
 
 def exit_code_for(run: RunResult) -> ExitCode:
@@ -90,5 +91,5 @@ def execute(
     )
     options.out_dir.mkdir(parents=True, exist_ok=True)
     write_results(run, options.out_dir)
-    write_reports(run, profile, options.out_dir, lang=options.lang)
+    write_reports(run, profile, options.out_dir, lang=options.lang, timezone=options.timezone)
     return run, options.out_dir

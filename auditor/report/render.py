@@ -1,85 +1,72 @@
-"""Turns a run's results into HTML, per customer and one overview; pure, no I/O.
+"""Turns a run into HTML: one page per customer and the MSP's overview. Pure, no I/O.
 
-Every template is rendered with autoescape on: host names, device output and
-certificate fields are untrusted and end up escaped. Nothing here reads
-secrets; results carry none.
+Every template is rendered with autoescape on: host names, device output,
+banners and certificate fields are untrusted and come out escaped; a
+``finalize`` hook also replaces lone surrogates and control characters, so
+text that was not valid UTF-8 on the device cannot break the page or its
+encoding. Nothing here sees a secret: results carry none.
+
+Pages are single self-contained files (inline CSS, no scripts, no external
+fonts or images), so they survive being mailed and work with JavaScript off.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import jinja2
 
-from auditor.model import CHECK_IDS, HostResult, RunResult, Stage, Verdict
-from auditor.names import ascii_slug
-from auditor.report.words import STAGE_WORDS, VERDICT_WORDS, check_title
+from auditor import __version__
+from auditor.model import RunResult
+from auditor.report.evidence import unprintable
+from auditor.report.overview import CustomerPage, customer_pages, overview_view
+from auditor.report.view import ReportOptions, customer_view
+from auditor.report.words import Words
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
-
-@dataclass(frozen=True, slots=True)
-class CustomerPage:
-    customer: str
-    filename: str
-    hosts: tuple[HostResult, ...]
-
-    @property
-    def compliant(self) -> int:
-        return sum(h.compliant for h in self.hosts)
+__all__ = ["CustomerPage", "ReportOptions", "customer_pages", "render_customer", "render_index"]
 
 
-def customer_pages(run: RunResult) -> tuple[CustomerPage, ...]:
-    """One page per customer, file names unique even when two names slug alike."""
-    by_customer: dict[str, list[HostResult]] = {}
-    for host in run.hosts:
-        by_customer.setdefault(host.customer, []).append(host)
-    pages, used = [], {"index"}  # never overwrite the overview
-    for customer in sorted(by_customer):
-        base = ascii_slug(customer)
-        name, n = base, 2
-        while name in used:
-            name, n = f"{base}-{n}", n + 1
-        used.add(name)
-        hosts = sorted(by_customer[customer], key=_problems_first)
-        pages.append(CustomerPage(customer, f"{name}.html", tuple(hosts)))
-    return tuple(pages)
+def _clean(value: object) -> object:
+    """Jinja ``finalize``: strings lose controls (except newline/tab) and lone surrogates."""
+    if not isinstance(value, str):
+        return "" if value is None else value
+    return "".join("\ufffd" if unprintable(c) and c not in "\n\t" else c for c in value)
 
 
-def _problems_first(host: HostResult) -> tuple[int, int, str]:
-    failing = sum(
-        c.verdict is not Verdict.PASS and c.verdict is not Verdict.NOT_APPLICABLE
-        for c in host.checks
-    )
-    return (host.compliant, -failing, host.name)
-
-
+@cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=True,
+        autoescape=True,  # every template, whatever its file name
         undefined=jinja2.StrictUndefined,
+        finalize=_clean,
         trim_blocks=True,
         lstrip_blocks=True,
-    )
-    env.globals.update(
-        CHECK_IDS=CHECK_IDS,
-        verdict_word=lambda v, lang: VERDICT_WORDS[lang][Verdict(v)],
-        stage_word=lambda s, lang: STAGE_WORDS[lang][Stage(s)],
-        check_title=check_title,
     )
     return env
 
 
-def render_customer(
-    run: RunResult, page: CustomerPage, titles: Mapping[str, Mapping[str, str]], lang: str = "de"
-) -> str:
+def render_customer(run: RunResult, page: CustomerPage, options: ReportOptions) -> str:
+    """The customer's report as one HTML document."""
+    view = customer_view(run, page.customer, page.filename, page.hosts, options)
     template = _environment().get_template("customer.html.j2")
-    return template.render(run=run, page=page, titles=titles, lang=lang)
+    return template.render(run=_run_meta(run), page=view, w=Words(options.lang), lang=options.lang)
 
 
-def render_index(run: RunResult, pages: tuple[CustomerPage, ...], lang: str = "de") -> str:
+def render_index(run: RunResult, pages: tuple[CustomerPage, ...], options: ReportOptions) -> str:
+    """The MSP overview (``index.html``) linking every customer page and ``results.json``."""
+    view = overview_view(run, pages, options)
     template = _environment().get_template("index.html.j2")
-    return template.render(run=run, pages=pages, lang=lang)
+    return template.render(run=_run_meta(run), page=view, w=Words(options.lang), lang=options.lang)
+
+
+def _run_meta(run: RunResult) -> dict[str, str]:
+    return {
+        "id": run.run_id,
+        "profile_name": run.profile_name,
+        "profile_version": run.profile_version,
+        "auditor_version": run.auditor_version or __version__,
+    }

@@ -1,69 +1,74 @@
-"""The words a person reads for each verdict and stage, German first.
+"""The words a person reads in the reports: one catalogue, German first.
 
-A verdict is always shown as a symbol and a word, never colour alone, and
-``inconclusive`` never reads like a pass.
+Every text lives in ``words.yaml`` beside this module, one entry per key with
+one text per language, so a translator edits one file and a test proves that
+no language misses a key or a placeholder. Verdicts are shown as a symbol and
+a word (never colour alone), and ``inconclusive`` never reads like a pass.
 """
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from typing import Any
 
-from auditor.model import Stage, Verdict
+import yaml
 
-VERDICT_WORDS: Mapping[str, Mapping[Verdict, str]] = {
-    "de": {
-        Verdict.PASS: "✔ erfüllt",
-        Verdict.FAIL: "✘ nicht erfüllt",
-        Verdict.INCONCLUSIVE: "? nicht bewiesen",
-        Verdict.ERROR: "! nicht geprüft",
-        Verdict.NOT_APPLICABLE: "– entfällt",
-    },
-    "en": {
-        Verdict.PASS: "✔ pass",
-        Verdict.FAIL: "✘ fail",
-        Verdict.INCONCLUSIVE: "? not proven",
-        Verdict.ERROR: "! not checked",
-        Verdict.NOT_APPLICABLE: "– n/a",
-    },
-}
+from auditor.model import Verdict
 
-STAGE_WORDS: Mapping[str, Mapping[Stage, str]] = {
-    "de": {
-        Stage.INVENTORY: "Inventar fehlerhaft",
-        Stage.RESOLVE: "Adresse nicht auflösbar",
-        Stage.CONNECT: "nicht erreichbar",
-        Stage.HOSTKEY: "Hostschlüssel nicht vertrauenswürdig",
-        Stage.AUTH: "Anmeldung abgelehnt",
-        Stage.ADMIN: "keine Adminrechte",
-        Stage.PROBE: "Prüfung fehlgeschlagen",
-        Stage.JUDGED: "vollständig geprüft",
-    },
-    "en": {
-        Stage.INVENTORY: "inventory entry unusable",
-        Stage.RESOLVE: "address does not resolve",
-        Stage.CONNECT: "unreachable",
-        Stage.HOSTKEY: "host key not trusted",
-        Stage.AUTH: "login refused",
-        Stage.ADMIN: "no admin rights",
-        Stage.PROBE: "probe failed",
-        Stage.JUDGED: "fully audited",
-    },
-}
+LANGUAGES: tuple[str, ...] = ("de", "en")
+DEFAULT_LANG = "de"
 
-_FALLBACK_TITLES = {
-    "tcp_5938": "TeamViewer 5938/TCP",
-    "udp_5938": "TeamViewer 5938/UDP",
-    "tcp_80": "HTTP 80/TCP",
-    "tcp_443": "HTTPS 443/TCP",
-    "tls_443": "TLS 443",
-    "dns_udp": "DNS 53/UDP",
-    "dns_tcp": "DNS 53/TCP",
-    "dns_system": "DNS (System)",
-    "admin": "Admin",
-    "teamviewer": "TeamViewer Host",
+# Symbols that survive mail clients and printers; always paired with a word.
+SYMBOLS: Mapping[Verdict, str] = {
+    Verdict.PASS: "✔",
+    Verdict.FAIL: "✘",
+    Verdict.INCONCLUSIVE: "?",
+    Verdict.ERROR: "!",
+    Verdict.NOT_APPLICABLE: "–",
 }
 
 
-def check_title(titles: Mapping[str, Mapping[str, str]], check_id: str, lang: str) -> str:
-    """The profile's title for a check in ``lang``, falling back to a neutral short name."""
-    return titles.get(check_id, {}).get(lang) or _FALLBACK_TITLES.get(check_id, check_id)
+@cache
+def catalogue() -> Mapping[str, Mapping[str, Any]]:
+    """The parsed ``words.yaml`` (package data, read once)."""
+    text = resources.files("auditor.report").joinpath("words.yaml").read_text("utf-8")
+    data: dict[str, Mapping[str, Any]] = yaml.safe_load(text)
+    return data
+
+
+def placeholders(text: str) -> frozenset[str]:
+    """The ``{names}`` a text expects."""
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name)
+
+
+class Words:
+    """Texts in one language; ``Words("de").t("ui.device")``.
+
+    A missing key raises ``KeyError`` at once (tests render every key), so a
+    typo never ships as an empty cell.
+    """
+
+    __slots__ = ("lang",)
+
+    def __init__(self, lang: str = DEFAULT_LANG) -> None:
+        if lang not in LANGUAGES:
+            raise ValueError(f"report language {lang!r} is not one of {', '.join(LANGUAGES)}")
+        self.lang = lang
+
+    def t(self, key: str, **params: object) -> str:
+        """The text ``section.name`` filled with ``params`` (``str.format`` fields)."""
+        section, _, name = key.partition(".")
+        text: str = catalogue()[section][name][self.lang]
+        return text.format(**params) if params else text
+
+    def finding(self, key: str, part: str, params: Mapping[str, str]) -> str:
+        """``what`` or ``fix`` of finding ``key`` filled with ``params``."""
+        text: str = catalogue()["finding"][key][part][self.lang]
+        return text.format_map(params)
+
+    def verdict(self, verdict: Verdict) -> str:
+        """Symbol and word, e.g. ``✘ nicht erfüllt``."""
+        return f"{SYMBOLS[verdict]} {self.t('verdict.' + verdict.value)}"

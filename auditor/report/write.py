@@ -1,20 +1,28 @@
-"""Writes a run's HTML reports next to its results JSON (the only I/O of reporting)."""
+"""Writes a run's HTML reports next to its results JSON: the only I/O of reporting.
+
+Files are written atomically (temp file, then rename), UTF-8, so a mail job
+picking up ``reports/`` never sees half a page.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 
 from auditor.model import RunResult
 from auditor.profile import Profile
 from auditor.report.render import customer_pages, render_customer, render_index
+from auditor.report.view import ReportOptions
+from auditor.report.when import zone
 
 
 def _write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as handle:
             handle.write(text)
         os.replace(tmp, path)
     except BaseException:
@@ -23,15 +31,33 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def write_reports(
-    run: RunResult, profile: Profile, out_dir: Path, *, lang: str = "de"
+    run: RunResult,
+    profile: Profile,
+    out_dir: Path,
+    *,
+    lang: str = "de",
+    timezone: str | None = None,
+    first_seen: Mapping[str, datetime] | None = None,
 ) -> list[Path]:
-    """Write ``index.html`` and one page per customer; returns the paths written."""
+    """Write ``index.html`` and one page per customer; returns the paths written.
+
+    ``timezone`` is an IANA name (``--timezone``); None means the machine's
+    zone. ``first_seen`` (host -> first sighting of a credential problem)
+    comes from history once it exists; without it the audit's time is used.
+    """
+    options = ReportOptions(
+        lang=lang,
+        tz=zone(timezone),
+        titles=profile.titles,
+        expected_networks=tuple(profile.expected_networks),
+        first_seen=first_seen,
+    )
     pages = customer_pages(run)
     written = []
     for page in pages:
         path = out_dir / page.filename
-        _write_atomic(path, render_customer(run, page, profile.titles, lang))
+        _write_atomic(path, render_customer(run, page, options))
         written.append(path)
     index = out_dir / "index.html"
-    _write_atomic(index, render_index(run, pages, lang))
+    _write_atomic(index, render_index(run, pages, options))
     return [index, *written]

@@ -1,0 +1,142 @@
+"""A run split into customer pages, and the MSP's overview across them (``index.html``).
+
+Per customer the overview shows compliant / total, the hosts that need action
+(linked to their place in the customer's report) and the hosts that could
+not be audited, grouped by cause (credentials, network, host, inventory),
+because each cause has a different owner and a different fix. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from auditor.model import HostResult, RunResult, Stage, Verdict
+from auditor.names import ascii_slug
+from auditor.report.evidence import text
+from auditor.report.view import ReportOptions, problems_first
+from auditor.report.when import local_time, parse
+from auditor.report.words import Words
+
+CAUSES: Mapping[Stage, str] = {
+    Stage.AUTH: "credentials",
+    Stage.ADMIN: "credentials",
+    Stage.RESOLVE: "network",
+    Stage.CONNECT: "network",
+    Stage.HOSTKEY: "host",
+    Stage.PROBE: "host",
+    Stage.INVENTORY: "inventory",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerPage:
+    """One customer's hosts, in report order (problems first), and its file name."""
+
+    customer: str
+    filename: str
+    hosts: tuple[HostResult, ...]
+
+    @property
+    def compliant(self) -> int:
+        return sum(h.compliant for h in self.hosts)
+
+
+def customer_pages(run: RunResult) -> tuple[CustomerPage, ...]:
+    """One page per customer; file names unique even when two names slug alike."""
+    by_customer: dict[str, list[HostResult]] = {}
+    for host in run.hosts:
+        by_customer.setdefault(host.customer, []).append(host)
+    pages, used = [], {"index", "results"}  # never overwrite the overview or the JSON
+    for customer in sorted(by_customer):
+        base = ascii_slug(customer)[:60].strip("-") or "customer"
+        name, n = base, 2
+        while name in used:
+            name, n = f"{base}-{n}", n + 1
+        used.add(name)
+        hosts = tuple(sorted(by_customer[customer], key=problems_first))
+        pages.append(CustomerPage(customer, f"{name}.html", hosts))
+    return tuple(pages)
+
+
+@dataclass(frozen=True, slots=True)
+class HostLink:
+    customer: str
+    name: str
+    href: str
+    stage_text: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerLine:
+    customer: str
+    filename: str
+    compliant: int
+    total: int
+    needs_action: tuple[HostLink, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CauseGroup:
+    cause: str
+    title: str
+    hosts: tuple[HostLink, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OverviewView:
+    audited_at: str
+    compliant: int
+    total: int
+    customers: tuple[CustomerLine, ...]
+    causes: tuple[CauseGroup, ...]
+    problems: tuple[str, ...]
+
+
+def _open_checks(host: HostResult) -> int:
+    return sum(c.verdict not in (Verdict.PASS, Verdict.NOT_APPLICABLE) for c in host.checks)
+
+
+def overview_view(
+    run: RunResult, pages: tuple[CustomerPage, ...], options: ReportOptions
+) -> OverviewView:
+    """The overview; host links point at ``#host-N`` anchors of the customer pages."""
+    words = Words(options.lang)
+    lines, unaudited = [], []
+    for page in pages:
+        links = []
+        for n, host in enumerate(page.hosts, 1):
+            if host.compliant:
+                continue
+            link = HostLink(
+                customer=text(page.customer, 500),
+                name=text(host.name, 500),
+                href=f"{page.filename}#host-{n}",
+                stage_text=words.t("stage." + host.stage.value)
+                if host.stage is not Stage.JUDGED
+                else words.t("ui.open_checks", count=_open_checks(host)),
+                reason=text(host.stage_reason, 500),
+            )
+            links.append(link)
+            if host.stage is not Stage.JUDGED:
+                unaudited.append((CAUSES[host.stage], link))
+        lines.append(
+            CustomerLine(text(page.customer, 500), page.filename, page.compliant,
+                         len(page.hosts), tuple(links))
+        )  # fmt: skip
+    causes = tuple(
+        CauseGroup(
+            cause, words.t("cause." + cause), tuple(link for c, link in unaudited if c == cause)
+        )
+        for cause in dict.fromkeys(CAUSES.values())
+        if any(c == cause for c, _ in unaudited)
+    )
+    return OverviewView(
+        audited_at=local_time(parse(run.started_at), options.tz, options.lang),
+        compliant=sum(h.compliant for h in run.hosts),
+        total=len(run.hosts),
+        customers=tuple(lines),
+        causes=causes,
+        problems=tuple(text(p.one_line(), 1000) for p in run.problems),
+    )

@@ -1,0 +1,89 @@
+"""Reports from a real lab audit: ``auditor run`` over SSH, then the pages in Chromium.
+
+A small slice of the test lab (one host per kind of fault) is audited with a
+hostile customer name and a host whose inventory password is a planted
+secret (it is wrong, so the host stops at stage ``auth``). Every file the run
+writes is searched for the secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import yaml
+
+from auditor.lab import Lab
+from auditor.lab.inventory import write_inventory
+from tests.engine.conftest import Audit, audit_lab
+from tests.report.conftest import Opened
+
+KEEP = ("good", "tcp5938", "intercept", "hijack", "udp5938", "nossh")
+HOSTILE_CUSTOMER = 'Böse <script>alert("kunde")</script> & Co'
+PLANTED = "Planted-Lab-Secret-4711"
+
+
+@pytest.fixture(scope="module")
+def report_audit(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Audit:
+    work = tmp_path_factory.mktemp("report-audit")
+    inventory = write_inventory(lab, work / "inventory.yml")
+    data = yaml.safe_load(inventory.read_text(encoding="utf-8"))
+    group = next(iter(data["all"]["children"].values()))
+    group["hosts"] = {name: v for name, v in group["hosts"].items() if name in KEEP}
+    good = lab.host("good").address
+    group["hosts"]["planted"] = {
+        "ansible_host": good, "ansible_user": "audit", "ansible_password": PLANTED,
+        "ansible_become_password": PLANTED, "auditor_customer": HOSTILE_CUSTOMER,
+    }  # fmt: skip
+    inventory.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return audit_lab(lab, work, "--timezone", "Europe/Berlin", inventory=inventory)
+
+
+@pytest.mark.lab
+def test_lab_reports_show_real_verdicts_and_fixes(
+    report_audit: Audit, open_report: Callable[..., Opened]
+) -> None:
+    out = report_audit.out_dir
+    shown = open_report(out / "testkunde-gmbh.html", "report-lab-customer")
+    shown.assert_quiet_and_offline()
+    page = shown.page
+    assert page.locator("#devices tr.device").count() == len(KEEP)
+    assert shown.text("#headline").endswith(f"von {len(KEEP)} Geräten erfüllen die Voraussetzungen")
+    assert shown.text("#meta-time").endswith(("MEZ", "MESZ"))
+    first = page.locator("#devices tr.device").first
+    assert first.get_attribute("data-host") == "nossh", "the unaudited host comes first"
+    assert first.get_attribute("data-stage") == "connect"
+    findings = shown.text(".finding")
+    assert (
+        "Firewall: ausgehend TCP 5938 zu router*.teamviewer.com, master*.teamviewer.com" in findings
+    )
+    assert "TLS-Inspektion erkannt, Aussteller: Rogue Intercept CA" in findings
+    assert "liefert über UDP und TCP für" in findings and "0.0.0.0" in findings
+    assert "UDP 5938: keine Antwort — offen oder gefiltert, nicht bewiesen." in findings
+    udp = page.locator('tr.device[data-host="udp5938"] td[data-check="udp_5938"]')
+    assert udp.inner_text() == "? nicht bewiesen"
+    assert page.locator("details.evidence").count() == len(KEEP)
+
+    index = open_report(out / "index.html", "report-lab-index")
+    index.assert_quiet_and_offline()
+    customers = index.page.locator("#customers tr.customer")
+    assert customers.count() == 2
+    assert index.page.locator("h3.cause").all_inner_texts() == ["Zugangsdaten (1)", "Netzwerk (1)"]
+
+
+@pytest.mark.lab
+def test_lab_outputs_hold_no_secret_and_escape_the_customer(
+    report_audit: Audit, open_report: Callable[..., Opened]
+) -> None:
+    files = sorted(report_audit.out_dir.iterdir())
+    assert {p.suffix for p in files} == {".html", ".json"}
+    for path in files:
+        assert PLANTED.encode() not in path.read_bytes(), path.name
+    assert PLANTED not in report_audit.stdout + report_audit.stderr
+    hostile = next(p for p in files if p.name.startswith("boese"))
+    html = hostile.read_text(encoding="utf-8")
+    assert "<script" not in html and "&lt;script&gt;" in html
+    shown = open_report(hostile, "report-lab-hostile")
+    shown.assert_quiet_and_offline()
+    assert "Zugangsdaten ungültig seit" in shown.text(".finding")
+    assert shown.page.locator("script").count() == 0
