@@ -1,4 +1,4 @@
-"""The demo fleet: two customers, six hosts, a few realistic faults.
+"""The demo fleet: two customers, seven hosts, a few realistic faults.
 
 Used by ``python -m auditor.lab up --spec demo`` (``make demo``). What the
 report should show per host is written next to it.
@@ -15,16 +15,24 @@ KANZLEI = "Kanzlei Weber & Partner"
 DEMO_SPEC = LabSpec(
     name="demo",
     hosts=(
-        # compliant on the network side
-        HostSpec("sonne-srv1", BAECKEREI, Role.SERVER),
+        # everything in order: the one compliant device
+        HostSpec("sonne-srv1", BAECKEREI, Role.SERVER, teamviewer="running"),
+        # TeamViewer Host installed, but its service is stopped
+        HostSpec("sonne-app", BAECKEREI, Role.SERVER, teamviewer="stopped"),
         # the shop firewall blocks TeamViewer's own port: falls back to 443
         HostSpec("sonne-kasse", BAECKEREI, Role.WORKSTATION, faults=(Fault("tcp", 5938),)),
         # the router hands out a resolver that sinkholes everything
         HostSpec("sonne-nas", BAECKEREI, Role.NETWORK, resolvers=(RESOLVER_HIJACK, RESOLVER_GOOD)),
         # a proxy breaks TLS open
-        HostSpec("weber-dc1", KANZLEI, Role.SERVER, intercept_tls=True),
-        # DNS only over UDP: large answers and DNSSEC would fail
-        HostSpec("weber-fs1", KANZLEI, Role.SERVER, faults=(Fault("tcp", 53, "icmp"),)),
+        HostSpec("weber-dc1", KANZLEI, Role.SERVER, intercept_tls=True, teamviewer="running"),
+        # DNS only over UDP, and the full TeamViewer client instead of the Host module
+        HostSpec(
+            "weber-fs1",
+            KANZLEI,
+            Role.SERVER,
+            faults=(Fault("tcp", 53, "icmp"),),
+            teamviewer="client",
+        ),
         # switched off / SSH disabled: unreachable, not "failed"
         HostSpec("weber-fw", KANZLEI, Role.NETWORK, sshd=False),
     ),

@@ -37,6 +37,7 @@ def audit_command(lab: Lab, inventory: Path, out_dir: Path) -> list[str]:
         "--known-hosts", str(lab.known_hosts),
         "--reflector", REFLECTOR,
         "--expected-network", "203.0.113.0/24",
+        "--timezone", "Europe/Berlin",
         "--out", str(out_dir),
     ]  # fmt: skip
 

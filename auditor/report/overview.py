@@ -94,6 +94,10 @@ class OverviewView:
     problems: tuple[str, ...]
 
 
+def _open_text(words: Words, count: int) -> str:
+    return words.t("ui.open_check") if count == 1 else words.t("ui.open_checks", count=count)
+
+
 def _open_checks(host: HostResult) -> int:
     return sum(c.verdict not in (Verdict.PASS, Verdict.NOT_APPLICABLE) for c in host.checks)
 
@@ -115,7 +119,7 @@ def overview_view(
                 href=f"{page.filename}#host-{n}",
                 stage_text=words.t("stage." + host.stage.value)
                 if host.stage is not Stage.JUDGED
-                else words.t("ui.open_checks", count=_open_checks(host)),
+                else _open_text(words, _open_checks(host)),
                 reason=text(host.stage_reason, 500),
             )
             links.append(link)
