@@ -2,6 +2,9 @@
 #
 # Contract (docs/observations.md, "The sh payload"): runs under BusyBox ash
 # and dash (POSIX sh, no bashisms, no `local`) on hosts without Python.
+# It also travels as the body of a Python string (auditor/payload/sh.py,
+# build_launcher): no triple single quote, and no backslash escape that Python
+# rejects (use sed -E, and bracket expressions such as [(] for a literal paren).
 # auditor.payload.sh.build_sh_program replaces the PLAN_VERSION slot line
 # below with PLAN_* assignments; the values are checked by the controller
 # (a safe character set only), so they never need quoting here.
@@ -9,7 +12,7 @@
 # by `timeout` (or a sleep/kill watchdog); one JSON document is printed
 # between the marker lines before the plan deadline, whatever hangs.
 # Everything a tool printed is hostile: it reaches the document only through
-# js(), which keeps printable ASCII and escapes \ and ".
+# js(), which keeps printable ASCII and escapes backslash and double quote.
 # Where a tool cannot tell two states apart, the status says so
 # (failed_indistinct, not_observable, tool-checked answers) instead of guessing.
 
@@ -274,8 +277,8 @@ tls_handshake() {
 		</dev/null >"$_raw" 2>&1
 	_rc=$?
 	printf ',"address":%s,"tool":"openssl"' "$(js "$1")"
-	_code=$(sed -n 's/^ *Verify return code: \([0-9]*\).*/\1/p' "$_raw" | head -n 1)
-	_msg=$(sed -n 's/^ *Verify return code: [0-9]* (\(.*\))/\1/p' "$_raw" | head -n 1)
+	_code=$(sed -En 's/^ *Verify return code: ([0-9]*).*/\1/p' "$_raw" | head -n 1)
+	_msg=$(sed -En 's/^ *Verify return code: [0-9]* [(](.*)[)]/\1/p' "$_raw" | head -n 1)
 	_issuer=$(dn_fields "$(sed -n 's/^issuer= *//p' "$_raw" | head -n 1)")
 	if [ "$_code" = 0 ]; then
 		printf ',"status":"verified","issuer":{%s}' "$_issuer"
@@ -298,8 +301,8 @@ tls_handshake() {
 
 dn_fields() {
 	# '"commonName":"..","organizationName":".."' from 'CN = x, O = y' or '/CN=x/O=y'
-	_cn=$(printf '%s\n' "$1" | sed -n 's/.*CN *= *\([^,/]*\).*/\1/p')
-	_org=$(printf '%s\n' "$1" | sed -n 's/.*[,/ ]O *= *\([^,/]*\).*/\1/p;s/^O *= *\([^,/]*\).*/\1/p')
+	_cn=$(printf '%s\n' "$1" | sed -En 's/.*CN *= *([^,/]*).*/\1/p')
+	_org=$(printf '%s\n' "$1" | sed -En 's/.*[,/ ]O *= *([^,/]*).*/\1/p;s/^O *= *([^,/]*).*/\1/p')
 	_sep=''
 	if [ -n "$_cn" ]; then
 		printf '"commonName":%s' "$(js "$_cn")"
@@ -320,7 +323,7 @@ read_resolv_conf() {
 		while read -r _k _v _rest || [ -n "$_k" ]; do
 			_no=$((_no + 1))
 			[ "$_k" = nameserver ] || continue
-			if ! is_ip "${_v%%\%*}"; then
+			if ! is_ip "${_v%%[%]*}"; then
 				_p=$(js "line $_no: bad nameserver line")
 			elif [ "$_count" -ge 3 ]; then
 				_p=$(js "line $_no: ignored, only 3 nameservers are used")
@@ -543,8 +546,8 @@ teamviewer_section() {
 	for _p in /etc/teamviewer/global.conf /opt/teamviewer/config/global.conf; do
 		printf '%s{"path":"%s","exists":%s' "$_sep" "$_p" "$([ -e "$_p" ] && echo true || echo false)"
 		if [ -r "$_p" ] && [ -f "$_p" ]; then
-			_id=$(sed -n 's/^ *\[ *[a-z0-9]* *\] *ClientID *= *\([0-9][0-9]*\).*/\1/p' "$_p" | head -n 1)
-			_ver=$(sed -n 's/^ *\[ *[a-z0-9]* *\] *Version *= *"*\([0-9.]*\).*/\1/p' "$_p" | head -n 1)
+			_id=$(sed -En 's/^ *[[] *[a-z0-9]* *[]] *ClientID *= *([0-9][0-9]*).*/\1/p' "$_p" | head -n 1)
+			_ver=$(sed -En 's/^ *[[] *[a-z0-9]* *[]] *Version *= *"*([0-9.]*).*/\1/p' "$_p" | head -n 1)
 			printf ',"readable":true,"via":"direct","client_id":%s,"version":%s' \
 				"$(js "$_id")" "$(js "$_ver")"
 		else
@@ -561,7 +564,7 @@ tv_packages() {
 		_o=$(bounded "$TS" dpkg-query -W -f='${Package} ${Status} ${Version}\n' teamviewer-host teamviewer 2>/dev/null)
 		_inst=''
 		for _pkg in teamviewer-host teamviewer; do
-			_v=$(printf '%s\n' "$_o" | sed -n "s/^$_pkg .* installed \([^ ]*\)\$/\1/p" | head -n 1)
+			_v=$(printf '%s\n' "$_o" | sed -En "s/^$_pkg"' .* installed ([^ ]*)$/\1/p' | head -n 1)
 			[ -n "$_v" ] && _inst="$_inst${_inst:+,}\"$_pkg\":$(js "$_v")"
 		done
 		printf '{"manager":"dpkg","status":"ok","installed":{%s}}' "$_inst"

@@ -1,10 +1,23 @@
-"""The one shell command that starts the payload on a POSIX host.
+"""The one command that starts the payload on a POSIX host.
 
-``sh -s`` reads :func:`auditor.payload.sh.build_launcher`'s script from
-stdin: the first Python found (Ansible's discovery order) runs the python
-payload from a here-document, and a host without Python runs the POSIX sh
-payload from the same script. One round trip either way; nothing of the
-program, the plan or a become password shows in the host's process list.
+It picks the interpreter, and stdin carries one document that is both a
+POSIX sh script and a Python program (:func:`auditor.payload.sh.build_launcher`):
+the first Python found (Ansible's discovery order) reads the whole document as
+its program; without one, ``sh -s`` runs the sh half and exits before the
+Python half. One round trip either way, nothing of the program, the plan or a
+become password in the host's process list, and nothing written to disk on
+the host (a here-document would be a temporary file under bash).
+
+Wrapped in ``sh -c '...'`` so that a login shell of any kind (csh, fish,
+BusyBox ash) runs the same POSIX loop.
 """
 
-LAUNCH_COMMAND = "sh -s"
+PYTHONS = ("python3", "python", "/usr/libexec/platform-python", "/usr/bin/python3")
+
+LAUNCH_COMMAND = (
+    "sh -c '"
+    f"for p in {' '.join(PYTHONS)}; do "
+    'q=$(command -v "$p" 2>/dev/null) || continue; '
+    'if [ -f "$q" ] && [ -x "$q" ]; then exec "$q" -; fi; '
+    "done; exec sh -s'"
+)

@@ -1,12 +1,20 @@
-"""The POSIX sh payload for hosts without Python, and the launcher that picks a flavour.
+"""The POSIX sh payload for hosts without Python, and the launcher document.
 
 One round trip per host stays true without knowing in advance whether the
-host has Python: the engine runs :data:`auditor.payload.launch.LAUNCH_COMMAND`
-(``sh -s``) and sends :func:`build_launcher`'s script on stdin. The script
-tries the Pythons in Ansible's discovery order and ``exec``\\ s the first one
-on the python payload, which rides in a quoted here-document; when none is
-found, the same script goes on into ``host_probe.sh``. Both print the same
-observation document (``"payload": "python"`` or ``"sh"``).
+host has Python: the engine runs :data:`auditor.payload.launch.LAUNCH_COMMAND`,
+which execs the first Python found on stdin, else ``sh -s``. Stdin is one
+*polyglot* document (:func:`build_launcher`)::
+
+    \'\'\':\'                 sh: the no-op command ":"; Python: a string opens
+    <host_probe.sh>       sh runs it and exits; Python: string content
+    \'\'\'                   Python: the string closes
+    <host_probe.py>       Python runs it; sh never reads this far
+
+Both flavours print the same observation document (``"payload": "python"``
+or ``"sh"``). The sh half must therefore be a valid Python string body: no
+triple quote and no ``\\x``/``\\u``/``\\N`` escapes (checked once, see
+:func:`_sh_half_is_a_python_string`); the become password is spelled in it
+as ``printf`` octal escapes, which are both.
 
 The plan reaches the sh payload as ``PLAN_*`` shell assignments that replace
 its slot line: no JSON parser is needed in sh. Every value is a check id, a
@@ -17,8 +25,10 @@ anything else raises ``ValueError`` here, before it could reach a host.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import Any
@@ -31,8 +41,8 @@ __all__ = ["build_launcher", "build_sh_program", "render_plan", "sh_source"]
 _TOKEN = re.compile(r"^[A-Za-z0-9._:%/-]{1,255}$")
 _SLOT = re.compile(rb'^PLAN_VERSION=""  # AUDITOR-PLAN-SLOT.*$', re.MULTILINE)
 _BECOME_SLOT = re.compile(rb"^BECOME=''  # AUDITOR-BECOME-SLOT.*$", re.MULTILINE)
-PYTHONS = ("python3", "python", "/usr/libexec/platform-python", "/usr/bin/python3")
-_HEREDOC_END = b"AUDITOR-PYTHON-PAYLOAD-END"
+_OPEN = b"''':'\n"  # sh: the no-op ":"; Python: a string literal starts
+_CLOSE = b"\nexit 0\n'''\n"
 
 
 def sh_source() -> bytes:
@@ -101,11 +111,16 @@ def render_plan(plan: Mapping[str, Any]) -> str:
     return "".join(f"{key}='{value}'\n" for key, value in out.items())
 
 
-def _quote(secret: str) -> str:
-    """A single-quoted sh word; the only escape sh needs there is for ``'`` itself."""
+def _octal(secret: str) -> str:
+    """``"$(printf '\\ooo...')"``: the secret as printf octal escapes.
+
+    Only backslashes and digits reach the document, which keeps it a valid
+    Python string body too; ``printf`` is a builtin, so no argv ever holds it.
+    """
     if "\n" in secret or "\0" in secret:
         raise ValueError("a become password with a newline or NUL cannot be sent to sudo -S")
-    return "'" + secret.replace("'", "'\\''") + "'"
+    escapes = "".join(f"\\{byte:03o}" for byte in secret.encode("utf-8"))
+    return f"\"$(printf '{escapes}')\""
 
 
 def build_sh_program(plan: Mapping[str, Any], become_password: Secret | None = None) -> bytes:
@@ -118,25 +133,29 @@ def build_sh_program(plan: Mapping[str, Any], become_password: Secret | None = N
     if count != 1:
         raise RuntimeError("host_probe.sh lost its PLAN_VERSION slot line")
     if become_password:
-        line = f"BECOME={_quote(become_password.reveal())}".encode()
+        line = f"BECOME={_octal(become_password.reveal())}".encode()
         program, count = _BECOME_SLOT.subn(lambda _m: line, program, count=1)
         if count != 1:
             raise RuntimeError("host_probe.sh lost its BECOME slot line")
     return program
 
 
+@functools.cache
+def _sh_half_is_a_python_string() -> None:
+    """Fail early (once per process) if host_probe.sh could break the Python half."""
+    body = sh_source()
+    if b"'''" in body:
+        raise RuntimeError("host_probe.sh contains a triple quote")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an invalid escape is a warning today, an error tomorrow
+        compile(_OPEN + body + _CLOSE, "<launcher>", "exec")
+
+
 def build_launcher(plan: Mapping[str, Any], become_password: Secret | None = None) -> bytes:
-    """The one script for ``sh -s``: the python payload if a Python exists, else the sh one."""
-    python = build_program(plan, become_password)
-    if any(line.strip() == _HEREDOC_END for line in python.splitlines()):
-        raise RuntimeError("the python payload contains the here-document delimiter")
-    pythons = " ".join(PYTHONS)
-    head = (
-        "# auditor launcher: the first Python found runs the python payload, else the sh one\n"
-        f"for p in {pythons}; do\n"
-        '\tq=$(command -v "$p" 2>/dev/null) || continue\n'
-        '\tif [ -f "$q" ] && [ -x "$q" ]; then\n'
-        f"\t\texec \"$q\" - <<'{_HEREDOC_END.decode()}'\n"
-    ).encode()
-    tail = b"\n" + _HEREDOC_END + b"\n\tfi\ndone\n"
-    return head + python.rstrip(b"\n") + tail + build_sh_program(plan, become_password)
+    """The stdin document for ``LAUNCH_COMMAND``: sh payload and python payload in one.
+
+    The returned bytes hold the secret when one is given: send them, never log them.
+    """
+    _sh_half_is_a_python_string()
+    sh_half = build_sh_program(plan, become_password).rstrip(b"\n")
+    return _OPEN + sh_half + _CLOSE + build_program(plan, become_password)

@@ -19,6 +19,7 @@ from payload_servers import A_OK, World
 
 from auditor.model import Secret
 from auditor.payload import parse_output
+from auditor.payload.launch import LAUNCH_COMMAND
 from auditor.payload.sh import build_launcher, build_sh_program, render_plan
 from tests.payload.test_host_probe import full_plan
 
@@ -42,7 +43,13 @@ def tool_dir(base: Path, kind: str) -> str:
 
 
 def run_sh(
-    world: World, program: bytes, kind: str, path: str, *, no_python: bool = False
+    world: World,
+    program: bytes,
+    kind: str,
+    path: str,
+    *,
+    no_python: bool = False,
+    command: str | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
     """``sh -s`` as the transport runs it, with the world's resolv.conf bound over /etc's.
 
@@ -53,6 +60,8 @@ def run_sh(
     absolute path) behind a non-executable file, in this mount namespace only.
     """
     shell = [BUSYBOX, "sh", "-s"] if kind == "busybox" else ["dash", "-s"]
+    if command is not None:  # what the transport really sends: the login shell runs it
+        shell = [*shell[:-1], "-c", command]
     script = 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"'
     if no_python:
         script = f"mount --bind /dev/null /usr/bin/python3 && {script}"
@@ -185,14 +194,19 @@ def test_launcher_runs_python_when_there_is_one(world: World, tmp_path: Path) ->
     py_dir.mkdir()
     (py_dir / "python3").symlink_to(sys.executable)
     plan = full_plan(world)
-    done = run_sh(world, build_launcher(plan), "dash", f"{py_dir}:/usr/bin:/bin")
-    assert parse_output(done.stdout)["payload"] == "python"
+    done = run_sh(
+        world, build_launcher(plan), "dash", f"{py_dir}:/usr/bin:/bin", command=LAUNCH_COMMAND
+    )
+    assert parse_output(done.stdout, stderr=done.stderr)["payload"] == "python"
+    assert done.stderr == b""  # the sh half is a clean Python string: no warnings either
 
 
 def test_launcher_falls_back_to_sh_without_python(world: World, tmp_path: Path) -> None:
     plan = {"plan_version": 1, "deadline_s": 5.0, "probe_timeout_s": 1.0, "admin": {}}
     path = tool_dir(tmp_path, "busybox")
-    done = run_sh(world, build_launcher(plan), "busybox", path, no_python=True)
+    done = run_sh(
+        world, build_launcher(plan), "busybox", path, no_python=True, command=LAUNCH_COMMAND
+    )
     doc = parse_output(done.stdout, stderr=done.stderr)
     assert (doc["payload"], doc["admin"]["euid"]) == ("sh", 0)
 
@@ -216,9 +230,38 @@ def test_unsafe_plan_values_never_reach_a_host(bad: dict[str, Any]) -> None:
         render_plan({"plan_version": 1, "deadline_s": 5.0, "probe_timeout_s": 1.0, **bad})
 
 
-def test_become_password_is_quoted_and_only_in_the_program() -> None:
+NASTY = "it's $(secret) ''' \\x41 \\N{x} `id` ä"
+
+
+def test_become_password_is_spelled_in_octal_and_only_in_the_program() -> None:
     plan = {"plan_version": 1, "deadline_s": 5.0, "probe_timeout_s": 1.0}
-    program = build_sh_program(plan, Secret("it's $(secret)"))
-    assert b"BECOME='it'\\''s $(secret)'\n" in program
+    program = build_sh_program(plan, Secret(NASTY))
+    octal = "".join(f"\\{b:03o}" for b in NASTY.encode())
+    assert f"BECOME=\"$(printf '{octal}')\"\n".encode() in program
     assert b"secret" not in render_plan(plan).encode()
     assert json.dumps(plan)  # the plan itself stays secret-free
+
+
+@pytest.mark.parametrize("kind", SHELLS)
+def test_the_octal_become_password_reaches_sh_intact(
+    world: World, kind: str, tmp_path: Path
+) -> None:
+    """The sh half decodes the password exactly (printf is a builtin: no argv holds it)."""
+    program = build_sh_program({"plan_version": 1, "deadline_s": 5.0, "probe_timeout_s": 1.0},
+                               Secret(NASTY))  # fmt: skip
+    probe = program.replace(b'\nmain "$@" </dev/null', b'\nprintf "%s" "$BECOME"; exit 0', 1)
+    assert probe != program
+    path = tool_dir(tmp_path, kind)
+    done = run_sh(world, probe, kind, path)
+    assert done.stdout.decode() == NASTY
+
+
+def test_launcher_with_a_nasty_become_password_still_compiles_as_python(
+    world: World, tmp_path: Path
+) -> None:
+    py_dir = tmp_path / "py"
+    py_dir.mkdir()
+    (py_dir / "python3").symlink_to(sys.executable)
+    program = build_launcher(full_plan(world), Secret(NASTY))
+    done = run_sh(world, program, "dash", f"{py_dir}:/usr/bin:/bin", command=LAUNCH_COMMAND)
+    assert parse_output(done.stdout, stderr=done.stderr)["payload"] == "python"
