@@ -33,7 +33,8 @@ def write_results(run: RunResult, out_dir: str | Path) -> Path:
     validate(doc, str(target))
     fd, tmp_name = tempfile.mkstemp(prefix=".results-", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        # A lone surrogate (undecodable host output) becomes a JSON \uXXXX escape, not a crash.
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
             json.dump(doc, handle, ensure_ascii=False, indent=2, allow_nan=False)
             handle.write("\n")
             handle.flush()

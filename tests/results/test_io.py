@@ -67,3 +67,12 @@ def test_read_rejects_bad_files_in_one_line(run: RunResult, tmp_path: Path) -> N
     )
     with pytest.raises(ResultsError, match="cannot read results"):
         read_results(tmp_path / "missing.json")
+
+
+def test_undecodable_text_is_escaped_not_a_crash(run: RunResult, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    host = replace(run.hosts[0], stage_reason="banner \udcff from a hostile host")
+    path = write_results(replace(run, hosts=(host, *run.hosts[1:])), tmp_path)
+    assert "\\udcff" in path.read_text(encoding="utf-8")
+    assert read_results(path).hosts[0].stage_reason == "banner \udcff from a hostile host"
