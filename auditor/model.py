@@ -229,3 +229,6 @@ class RunResult:
     inventory_sources: tuple[str, ...]
     hosts: tuple[HostResult, ...]
     problems: tuple[InventoryProblem, ...] = ()
+    # The site values the verdicts depend on, so a report re-rendered from JSON judges alike.
+    expected_networks: tuple[str, ...] = ()
+    reflector: str | None = None

@@ -85,6 +85,8 @@ def execute(
         auditor_version=__version__,
         profile_name=profile.name,
         profile_version=str(profile.version),
+        expected_networks=tuple(str(net) for net in profile.expected_networks),
+        reflector=str(profile.reflector) if profile.reflector else None,
         inventory_sources=tuple(options.inventories),
         hosts=hosts,
         problems=tuple(p for p in load.problems if not p.host),

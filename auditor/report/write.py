@@ -10,6 +10,7 @@ import os
 import tempfile
 from collections.abc import Mapping
 from datetime import datetime
+from ipaddress import ip_network
 from pathlib import Path
 
 from auditor.model import RunResult
@@ -49,7 +50,7 @@ def write_reports(
         lang=lang,
         tz=zone(timezone),
         titles=profile.titles,
-        expected_networks=tuple(profile.expected_networks),
+        expected_networks=tuple(ip_network(net) for net in run.expected_networks),
         first_seen=first_seen,
     )
     pages = customer_pages(run)

@@ -98,7 +98,12 @@ def to_document(run: RunResult) -> dict[str, Any]:
             "started_at": run.started_at,
             "finished_at": run.finished_at,
             "auditor_version": run.auditor_version,
-            "profile": {"name": run.profile_name, "version": run.profile_version},
+            "profile": {
+                "name": run.profile_name,
+                "version": run.profile_version,
+                "expected_networks": list(run.expected_networks),
+                "reflector": run.reflector,
+            },
             "inventory_sources": list(run.inventory_sources),
         },
         "summary": _summary(run.hosts),
@@ -207,6 +212,8 @@ def from_document(doc: object, source: str = "results") -> RunResult:
         auditor_version=run["auditor_version"],
         profile_name=run["profile"]["name"],
         profile_version=run["profile"]["version"],
+        expected_networks=tuple(run["profile"]["expected_networks"]),
+        reflector=run["profile"]["reflector"],
         inventory_sources=tuple(run["inventory_sources"]),
         hosts=tuple(_host(host) for host in doc["hosts"]),
         problems=tuple(

@@ -123,6 +123,8 @@ def run_of(*hosts: HostResult, problems: tuple[InventoryProblem, ...] = ()) -> R
         inventory_sources=("inventory/customers.yml",),
         hosts=hosts,
         problems=problems,
+        expected_networks=("203.0.113.0/24",),  # the lab's "internet", as the lab runs declare it
+        reflector="203.0.113.20:5938",
     )
 
 

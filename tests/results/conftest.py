@@ -98,6 +98,8 @@ def make_run() -> RunResult:
         profile_version="5",
         inventory_sources=("inventories/acme/hosts.yml", "inventories/globex/hosts.ini"),
         hosts=(judged, inconclusive, unreachable, rekeyed),
+        expected_networks=("203.0.113.0/24",),
+        reflector="reflector.example.net:5938",
         problems=(
             InventoryProblem(
                 source="inventories/globex/hosts.ini",

@@ -39,7 +39,12 @@ def test_document_validates_against_the_json_schema(run: RunResult) -> None:
     jsonschema.Draft202012Validator(json_schema()).validate(doc)
     validate(doc)
     assert doc["schema_version"] == SCHEMA_VERSION == 1
-    assert doc["run"]["profile"] == {"name": run.profile_name, "version": "5"}
+    assert doc["run"]["profile"] == {
+        "name": run.profile_name,
+        "version": "5",
+        "expected_networks": ["203.0.113.0/24"],
+        "reflector": "reflector.example.net:5938",
+    }
 
 
 def test_summary_counts_per_customer(run: RunResult) -> None:
