@@ -5,8 +5,8 @@ POSIX sh script and a Python program (:func:`auditor.payload.sh.build_launcher`)
 the first Python found (Ansible's discovery order) reads the whole document as
 its program; without one, ``sh -s`` runs the sh half and exits before the
 Python half. One round trip either way, nothing of the program, the plan or a
-become password in the host's process list, and nothing written to disk on
-the host (a here-document would be a temporary file under bash).
+become password in the host's process list, and neither ever written to the
+host's disk (a here-document would be a temporary file under bash).
 
 Wrapped in ``sh -c '...'`` so that a login shell of any kind (csh, fish,
 BusyBox ash) runs the same POSIX loop.
