@@ -18,6 +18,7 @@ from auditor import __version__
 from auditor.errors import ConfigError
 from auditor.progress import ProgressLine
 from auditor.run import ExitCode, RunOptions, execute, exit_code_for
+from auditor.summary import format_summary
 from auditor.transports.ssh import HostKeyPolicy, SshSettings
 
 
@@ -128,11 +129,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         progress.close()
     for problem in run.problems:
         print(f"inventory: {problem.one_line()}", file=sys.stderr)
-    customers: dict[str, list[bool]] = {}
-    for host in run.hosts:
-        customers.setdefault(host.customer, []).append(host.compliant)
-    for customer, flags in sorted(customers.items()):
-        print(f"{customer}: {sum(flags)}/{len(flags)} hosts compliant")
+    print(format_summary(run))
     print(f"reports: {(out_dir / 'index.html').resolve()}")
     print(f"results: {(out_dir / 'results.json').resolve()}")
     return exit_code_for(run)

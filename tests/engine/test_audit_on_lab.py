@@ -135,6 +135,11 @@ def test_exit_code_says_some_hosts_were_not_audited(lab_audit: Audit) -> None:
     compliant = {h["name"] for h in hosts if h["compliant"]}
     assert compliant == COMPLIANT
     assert f"Testkunde GmbH: {len(compliant)}/{len(hosts)} hosts compliant" in lab_audit.stdout
+    # the terminal names each host that needs something, and what
+    lines = lab_audit.stdout.splitlines()
+    assert any(line.split()[:3] == ["tcp5938", "judged", "fail:"] for line in lines if line.strip())
+    assert any(line.split()[:2] == ["nossh", "connect"] for line in lines if line.strip())
+    assert not any(line.split()[:1] == ["good"] for line in lines if line.strip())
 
 
 @pytest.mark.lab
