@@ -11,7 +11,7 @@ which TCP, TLS and UDP share. Pure: no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Any
@@ -129,6 +129,34 @@ def match(
             pool.remove(found)
         pairs.append((spec, found))
     return pairs
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    """One endpoint check's planned targets, each paired with its observation and finding."""
+
+    specs: list[Obs]
+    pairs: list[tuple[Obs, Obs | None]]
+    findings: list[Finding]
+    evidence: dict[str, Any]
+
+
+def endpoints(
+    section: str,
+    check_id: str,
+    plan: Obs,
+    observations: Obs,
+    ctx: Context,
+    judge_one: Callable[[Obs, Obs | None, Context], Finding],
+    keys: Iterable[str],
+) -> Endpoints:
+    """What tcp, udp and tls share: plan items of ``check_id`` in ``section``, matched
+    to their observations by (check, host, port), each judged, evidence per target."""
+    specs = [s for s in plan.get(section) or () if s.get("check") == check_id]
+    pairs = match(specs, observations.get(section), ("check", "host", "port"))
+    findings = [judge_one(spec, obs, ctx) for spec, obs in pairs]
+    evidence: dict[str, Any] = {"targets": [pick(o or s, keys) for s, o in pairs]}
+    return Endpoints(specs, pairs, findings, evidence)
 
 
 def where(obs: Obs) -> str:

@@ -10,16 +10,13 @@ transparent proxy; the UDP reflector and TLS checks cover that.
 
 from __future__ import annotations
 
-from typing import Any
-
 from auditor.judge.evidence import (
     Context,
     Finding,
     Obs,
     combine,
     common_finding,
-    match,
-    pick,
+    endpoints,
     where,
 )
 from auditor.model import Check, Verdict
@@ -29,13 +26,10 @@ KEYS = ("host", "port", "status", "phase", "address", "addresses", "local_addres
 
 
 def judge(check_id: str, plan: Obs, observations: Obs, ctx: Context) -> Check:
-    specs = [s for s in plan.get("tcp") or () if s.get("check") == check_id]
-    pairs = match(specs, observations.get("tcp"), ("check", "host", "port"))
-    findings = [finding(spec, obs, ctx) for spec, obs in pairs]
-    evidence: dict[str, Any] = {"targets": [pick(o or s, KEYS) for s, o in pairs]}
-    port = specs[0].get("port") if specs else "?"
-    text = f"TCP {port} connected to all {len(specs)} target(s)."
-    return combine(check_id, findings, text, evidence)
+    run = endpoints("tcp", check_id, plan, observations, ctx, finding, KEYS)
+    port = run.specs[0].get("port") if run.specs else "?"
+    text = f"TCP {port} connected to all {len(run.specs)} target(s)."
+    return combine(check_id, run.findings, text, run.evidence)
 
 
 def finding(spec: Obs, obs: Obs | None, ctx: Context) -> Finding:

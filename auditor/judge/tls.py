@@ -9,7 +9,6 @@ silent handshake fails; connect failures are judged as for TCP.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from auditor.judge.evidence import (
     Context,
@@ -17,8 +16,7 @@ from auditor.judge.evidence import (
     Obs,
     combine,
     common_finding,
-    match,
-    pick,
+    endpoints,
     where,
 )
 from auditor.model import Check, Verdict
@@ -29,16 +27,13 @@ KEYS = ("host", "port", "status", "phase", "address", "errno_name", "error", "ga
 
 
 def judge(check_id: str, plan: Obs, observations: Obs, ctx: Context) -> Check:
-    specs = [s for s in plan.get("tls") or () if s.get("check") == check_id]
-    pairs = match(specs, observations.get("tls"), ("check", "host", "port"))
-    findings = [finding(spec, obs, ctx) for spec, obs in pairs]
-    evidence: dict[str, Any] = {"targets": [pick(o or s, KEYS) for s, o in pairs]}
-    issuers = sorted({issuer_name(o.get("issuer")) for _, o in pairs if o is not None})
+    run = endpoints("tls", check_id, plan, observations, ctx, finding, KEYS)
+    issuers = sorted({issuer_name(o.get("issuer")) for _, o in run.pairs if o is not None})
     text = (
-        f"TLS with SNI verified against this host's CA store for all {len(specs)} target(s) "
+        f"TLS with SNI verified against this host's CA store for all {len(run.specs)} target(s) "
         f"(issuer {', '.join(issuers)})."
     )
-    return combine(check_id, findings, text, evidence)
+    return combine(check_id, run.findings, text, run.evidence)
 
 
 def issuer_name(issuer: object) -> str:

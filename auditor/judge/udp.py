@@ -10,16 +10,13 @@ host and the reflector answered in its place (interception suspected).
 
 from __future__ import annotations
 
-from typing import Any
-
 from auditor.judge.evidence import (
     Context,
     Finding,
     Obs,
     combine,
     common_finding,
-    match,
-    pick,
+    endpoints,
     where,
 )
 from auditor.model import Check, Verdict
@@ -35,15 +32,12 @@ NO_REFLECTOR = (
 
 
 def judge(check_id: str, plan: Obs, observations: Obs, ctx: Context) -> Check:
-    specs = [s for s in plan.get("udp") or () if s.get("check") == check_id]
-    if not specs:
+    run = endpoints("udp", check_id, plan, observations, ctx, finding, KEYS)
+    if not run.specs:
         return Check(check_id, Verdict.INCONCLUSIVE, NO_REFLECTOR, {"status": "not_sent"})
-    pairs = match(specs, observations.get("udp"), ("check", "host", "port"))
-    findings = [finding(spec, obs, ctx) for spec, obs in pairs]
-    evidence: dict[str, Any] = {"targets": [pick(o or s, KEYS) for s, o in pairs]}
-    port = specs[0].get("port")
-    text = f"UDP {port}: the reflector echoed our nonce for all {len(specs)} target(s)."
-    return combine(check_id, findings, text, evidence)
+    port = run.specs[0].get("port")
+    text = f"UDP {port}: the reflector echoed our nonce for all {len(run.specs)} target(s)."
+    return combine(check_id, run.findings, text, run.evidence)
 
 
 def finding(spec: Obs, obs: Obs | None, ctx: Context) -> Finding:
