@@ -44,7 +44,13 @@ def _add_inventory_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="auditor", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = _Parser(
+        prog="auditor",
+        description="Proves, per customer, that each host meets the remote-maintenance "
+        "prerequisites (TeamViewer egress, DNS, admin credentials, TeamViewer Host).",
+        epilog="Exit codes of 'run': 0 compliant, 1 not compliant, 2 some hosts not audited, "
+        "3 changed host key, 4 usage error, 5 internal error.",
+    )
     parser.add_argument("--version", action="version", version=f"auditor {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -77,8 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--host-key-policy",
         choices=[p.value for p in HostKeyPolicy],
         default=HostKeyPolicy.STRICT.value,
-        help="unknown host keys: refuse (strict), record (accept-new) or ignore; "
-        "a changed key is never accepted",
+        help="unknown host keys: refuse (strict, default), record (accept-new) or ignore "
+        "all checking (ignore); strict and accept-new never accept a changed key",
     )
     run.add_argument(
         "--known-hosts",
