@@ -147,14 +147,25 @@ def endpoints(
     plan: Obs,
     observations: Obs,
     ctx: Context,
-    judge_one: Callable[[Obs, Obs | None, Context], Finding],
+    subject_of: Callable[[Obs], str],
+    decide: Callable[[str, Obs, Context], Finding],
     keys: Iterable[str],
 ) -> Endpoints:
     """What tcp, udp and tls share: plan items of ``check_id`` in ``section``, matched
-    to their observations by (check, host, port), each judged, evidence per target."""
+    to their observations by (check, host, port), evidence per target, and each item
+    judged: first by :func:`common_finding` (missing observation, sinkhole address,
+    unresolved name, ...), then, for the kind's own statuses, by ``decide``."""
     specs = [s for s in plan.get(section) or () if s.get("check") == check_id]
     pairs = match(specs, observations.get(section), ("check", "host", "port"))
-    findings = [judge_one(spec, obs, ctx) for spec, obs in pairs]
+    findings = []
+    for spec, obs in pairs:
+        subject = subject_of(spec)
+        if obs is None:
+            findings.append(
+                Finding(Verdict.ERROR, f"{subject} was not observed (missing or malformed)")
+            )
+        else:
+            findings.append(common_finding(obs, subject, ctx) or decide(subject, obs, ctx))
     evidence: dict[str, Any] = {"targets": [pick(o or s, keys) for s, o in pairs]}
     return Endpoints(specs, pairs, findings, evidence)
 
@@ -164,14 +175,14 @@ def where(obs: Obs) -> str:
     return f" ({obs['address']})" if obs.get("address") else ""
 
 
-def common_finding(obs: Obs | None, subject: str, ctx: Context) -> Finding | None:
+def common_finding(obs: Obs, subject: str, ctx: Context) -> Finding | None:
     """Statuses every network probe shares; None when the kind must decide itself.
 
     ``subject`` starts the sentence ("TCP 5938 to router1.teamviewer.com").
     A name that does not resolve is a DNS failure, not a port failure: the
     port check is ``error`` ("could not be tested"), never ``fail``.
     """
-    if obs is None or not isinstance(obs.get("status"), str):
+    if not isinstance(obs.get("status"), str):
         return Finding(Verdict.ERROR, f"{subject} was not observed (missing or malformed)")
     status, at, errno = obs["status"], where(obs), obs.get("errno_name") or "no errno"
     sinkhole = bogon(obs.get("address"), ctx.expected_networks) if obs.get("address") else None

@@ -15,7 +15,6 @@ from auditor.judge.evidence import (
     Finding,
     Obs,
     combine,
-    common_finding,
     endpoints,
     where,
 )
@@ -26,17 +25,18 @@ KEYS = ("host", "port", "status", "phase", "address", "addresses", "local_addres
 
 
 def judge(check_id: str, plan: Obs, observations: Obs, ctx: Context) -> Check:
-    run = endpoints("tcp", check_id, plan, observations, ctx, finding, KEYS)
+    run = endpoints("tcp", check_id, plan, observations, ctx, subject, decide, KEYS)
     port = run.specs[0].get("port") if run.specs else "?"
     text = f"TCP {port} connected to all {len(run.specs)} target(s)."
     return combine(check_id, run.findings, text, run.evidence)
 
 
-def finding(spec: Obs, obs: Obs | None, ctx: Context) -> Finding:
-    subject = f"TCP {spec.get('port')} to {spec.get('host')}"
-    common = common_finding(obs, subject, ctx)
-    if common is not None or obs is None:
-        return common or Finding(Verdict.ERROR, f"{subject} was not observed")
+def subject(spec: Obs) -> str:
+    return f"TCP {spec.get('port')} to {spec.get('host')}"
+
+
+def decide(subject: str, obs: Obs, ctx: Context) -> Finding:
+    """The statuses only TCP has; the shared ones are settled before (evidence.py)."""
     status, at = obs["status"], where(obs)
     if status == "connected":
         return Finding(Verdict.PASS, f"{subject}{at} connected")

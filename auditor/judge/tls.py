@@ -15,7 +15,6 @@ from auditor.judge.evidence import (
     Finding,
     Obs,
     combine,
-    common_finding,
     endpoints,
     where,
 )
@@ -27,7 +26,7 @@ KEYS = ("host", "port", "status", "phase", "address", "errno_name", "error", "ga
 
 
 def judge(check_id: str, plan: Obs, observations: Obs, ctx: Context) -> Check:
-    run = endpoints("tls", check_id, plan, observations, ctx, finding, KEYS)
+    run = endpoints("tls", check_id, plan, observations, ctx, subject, decide, KEYS)
     issuers = sorted({issuer_name(o.get("issuer")) for _, o in run.pairs if o is not None})
     text = (
         f"TLS with SNI verified against this host's CA store for all {len(run.specs)} target(s) "
@@ -46,11 +45,12 @@ def issuer_name(issuer: object) -> str:
     return f"'{cn or org}'" if cn or org else "an unknown issuer"
 
 
-def finding(spec: Obs, obs: Obs | None, ctx: Context) -> Finding:
-    subject = f"TLS to {spec.get('host')}:{spec.get('port')}"
-    common = common_finding(obs, subject, ctx)
-    if common is not None or obs is None:
-        return common or Finding(Verdict.ERROR, f"{subject} was not observed")
+def subject(spec: Obs) -> str:
+    return f"TLS to {spec.get('host')}:{spec.get('port')}"
+
+
+def decide(subject: str, obs: Obs, ctx: Context) -> Finding:
+    """The statuses only TLS has; the shared ones are settled before (evidence.py)."""
     status, at = obs["status"], where(obs)
     if status == "verified":
         return Finding(Verdict.PASS, f"{subject}{at} verified")

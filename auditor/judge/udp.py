@@ -15,7 +15,6 @@ from auditor.judge.evidence import (
     Finding,
     Obs,
     combine,
-    common_finding,
     endpoints,
     where,
 )
@@ -32,7 +31,7 @@ NO_REFLECTOR = (
 
 
 def judge(check_id: str, plan: Obs, observations: Obs, ctx: Context) -> Check:
-    run = endpoints("udp", check_id, plan, observations, ctx, finding, KEYS)
+    run = endpoints("udp", check_id, plan, observations, ctx, subject, decide, KEYS)
     if not run.specs:
         return Check(check_id, Verdict.INCONCLUSIVE, NO_REFLECTOR, {"status": "not_sent"})
     port = run.specs[0].get("port")
@@ -40,11 +39,12 @@ def judge(check_id: str, plan: Obs, observations: Obs, ctx: Context) -> Check:
     return combine(check_id, run.findings, text, run.evidence)
 
 
-def finding(spec: Obs, obs: Obs | None, ctx: Context) -> Finding:
-    subject = f"UDP {spec.get('port')} to {spec.get('host')}"
-    common = common_finding(obs, subject, ctx)
-    if common is not None or obs is None:
-        return common or Finding(Verdict.ERROR, f"{subject} was not observed")
+def subject(spec: Obs) -> str:
+    return f"UDP {spec.get('port')} to {spec.get('host')}"
+
+
+def decide(subject: str, obs: Obs, ctx: Context) -> Finding:
+    """The statuses only UDP has; the shared ones are settled before (evidence.py)."""
     status, at = obs["status"], where(obs)
     if status == "echoed":
         return Finding(Verdict.PASS, f"{subject}{at} echoed our nonce")
