@@ -93,6 +93,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="the auditor's own known_hosts (default ~/.local/state/auditor/known_hosts)",
     )
 
+    report = sub.add_parser(
+        "report", help="render the HTML reports again from a results file (no host is contacted)"
+    )
+    report.add_argument(
+        "--results", type=Path, required=True, metavar="FILE", help="a results.json of a run"
+    )
+    report.add_argument(
+        "--out", type=Path, help="output folder (default: the folder of the results file)"
+    )
+    report.add_argument("--lang", choices=("de", "en"), default="de", help="report language")
+    report.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="IANA time zone for report times, e.g. Europe/Berlin (default: this machine's)",
+    )
+
     inv = sub.add_parser("inventory", help="show how the inventory resolves (never shows secrets)")
     _add_inventory_args(inv)
     inv.add_argument("--json", action="store_true", help="every resolved target as JSON")
@@ -145,6 +161,21 @@ def _fields(settings: SshSettings) -> dict[str, object]:
     return {name: getattr(settings, name) for name in settings.__dataclass_fields__}
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from auditor.report.write import write_reports
+    from auditor.results import ResultsError, read_results
+
+    try:
+        run = read_results(args.results)
+    except ResultsError as exc:
+        raise ConfigError(str(exc)) from None
+    out_dir: Path = args.out or args.results.parent
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = write_reports(run, out_dir, lang=args.lang, timezone=args.timezone)
+    print(f"reports: {written[0].resolve()}")
+    return ExitCode.COMPLIANT
+
+
 def _cmd_inventory(args: argparse.Namespace) -> int:
     from auditor.inventory import load_inventory
     from auditor.inventory.show import format_tree, to_json
@@ -166,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "inventory":
             return _cmd_inventory(args)
+        if args.command == "report":
+            return _cmd_report(args)
         from auditor import reflector
 
         return reflector.run(args)

@@ -93,5 +93,7 @@ def execute(
     )
     options.out_dir.mkdir(parents=True, exist_ok=True)
     write_results(run, options.out_dir)
-    write_reports(run, profile, options.out_dir, lang=options.lang, timezone=options.timezone)
+    write_reports(
+        run, options.out_dir, profile=profile, lang=options.lang, timezone=options.timezone
+    )
     return run, options.out_dir

@@ -14,7 +14,7 @@ from ipaddress import ip_network
 from pathlib import Path
 
 from auditor.model import RunResult
-from auditor.profile import Profile
+from auditor.profile import Profile, load_profile
 from auditor.report.render import customer_pages, render_customer, render_index
 from auditor.report.view import ReportOptions
 from auditor.report.when import zone
@@ -33,9 +33,9 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def write_reports(
     run: RunResult,
-    profile: Profile,
     out_dir: Path,
     *,
+    profile: Profile | None = None,
     lang: str = "de",
     timezone: str | None = None,
     first_seen: Mapping[str, datetime] | None = None,
@@ -49,7 +49,7 @@ def write_reports(
     options = ReportOptions(
         lang=lang,
         tz=zone(timezone),
-        titles=profile.titles,
+        titles=(profile or load_profile()).titles,
         expected_networks=tuple(ip_network(net) for net in run.expected_networks),
         first_seen=first_seen,
     )

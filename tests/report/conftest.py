@@ -100,4 +100,4 @@ def write_all(run: RunResult, profile: Profile, out: Path, lang: str = "de") -> 
     """What ``auditor run`` writes: results.json beside the HTML reports."""
     out.mkdir(parents=True, exist_ok=True)
     write_results(run, out)
-    return write_reports(run, profile, out, lang=lang, timezone="Europe/Berlin")
+    return write_reports(run, out, profile=profile, lang=lang, timezone="Europe/Berlin")

@@ -40,7 +40,7 @@ def hostile_run() -> RunResult:
 
 
 def test_hostile_strings_are_escaped_in_every_output(tmp_path: Path, profile: Profile) -> None:
-    written = write_reports(hostile_run(), profile, tmp_path, timezone="UTC")
+    written = write_reports(hostile_run(), tmp_path, profile=profile, timezone="UTC")
     assert len(written) == 2
     for path in written:
         raw = path.read_bytes()
@@ -55,7 +55,7 @@ def test_hostile_strings_are_escaped_in_every_output(tmp_path: Path, profile: Pr
 def test_hostile_page_renders_inert_and_fits_the_window(
     tmp_path: Path, profile: Profile, open_report: Callable[..., Opened]
 ) -> None:
-    write_reports(hostile_run(), profile, tmp_path, timezone="UTC")
+    write_reports(hostile_run(), tmp_path, profile=profile, timezone="UTC")
     page_file = next(p for p in tmp_path.glob("*.html") if p.name != "index.html")
     shown = open_report(page_file, "report-hostile", width=1200)
     shown.assert_quiet_and_offline()
