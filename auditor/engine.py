@@ -17,9 +17,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from auditor.errors import CredentialsMissing, HostKeyChanged, TransportError
+from auditor.errors import HostKeyChanged, TransportError
+from auditor.judge.evidence import Context
 from auditor.judge.host import judge_checks, unaudited_checks
-from auditor.model import Check, HostResult, InventoryProblem, Secret, Stage, Target
+from auditor.judge.stage import (
+    deadline_finding,
+    internal_finding,
+    inventory_finding,
+    transport_finding,
+)
+from auditor.model import Check, Finding, HostResult, InventoryProblem, Secret, Stage, Target
 from auditor.payload import parse_output
 from auditor.payload.launch import LAUNCH_COMMAND
 from auditor.payload.sh import build_launcher
@@ -102,44 +109,39 @@ class Engine:
         progress = _Progress()
         started_at = now_iso()
         checks: tuple[Check, ...]
+        stopped: Finding | None = None
         transport = self._transport_for(target)
         try:
             async with asyncio.timeout(plan.timeouts.host_s):
                 observations = await self._observe(
                     transport, plan.payload_input(), progress, target.become_password
                 )
-            checks = judge_checks(
-                plan,
-                observations,
-                self._profile.expected_networks,
+            ctx = Context(
+                probe_timeout_s=plan.timeouts.probe_s,
+                expected_networks=self._profile.expected_networks,
+                host_address=target.address,
                 observed_at=now_iso(),
                 user=target.user,
             )
+            checks = judge_checks(plan, observations, ctx)
             progress.stage, reason = Stage.JUDGED, "audit complete"
-        except HostKeyChanged as exc:
-            progress.stage, reason = exc.stage, str(exc)
-            progress.security_finding = reason
-            checks = unaudited_checks(plan, exc.stage, reason)
         except TransportError as exc:
             progress.stage, reason = exc.stage, str(exc)
-            checks = unaudited_checks(
-                plan,
-                exc.stage,
-                reason,
-                credentials_missing=isinstance(exc, CredentialsMissing),
-                observed_at=now_iso(),
-                user=target.user,
-            )
+            if isinstance(exc, HostKeyChanged):
+                progress.security_finding = reason
+            stopped = transport_finding(exc, observed_at=now_iso(), user=target.user)
         except TimeoutError:
             reason = (
                 f"host deadline of {plan.timeouts.host_s:g}s passed during stage {progress.stage}"
             )
-            checks = unaudited_checks(plan, progress.stage, reason)
+            stopped = deadline_finding(progress.stage, plan.timeouts.host_s)
         except Exception as exc:
             reason = f"internal error: {type(exc).__name__}: {exc}"
-            checks = unaudited_checks(plan, progress.stage, reason)
+            stopped = internal_finding(exc)
         finally:
             await transport.close()
+        if stopped is not None:
+            checks = unaudited_checks(plan, progress.stage, reason, stopped)
         return _host_result(
             target,
             progress.stage,
@@ -149,6 +151,7 @@ class Engine:
             duration_s=round(time.monotonic() - progress.started, 3),
             payload=progress.payload,
             security_finding=progress.security_finding,
+            stage_finding=stopped,
         )
 
     async def _observe(
@@ -180,8 +183,11 @@ class Engine:
     def _inventory_result(self, target: Target, problem: InventoryProblem) -> HostResult:
         plan = plan_for(self._profile, target)
         reason = problem.one_line()
-        checks = unaudited_checks(plan, Stage.INVENTORY, reason)
-        return _host_result(target, Stage.INVENTORY, reason, checks, started_at=now_iso())
+        stopped = inventory_finding(problem)
+        checks = unaudited_checks(plan, Stage.INVENTORY, reason, stopped)
+        return _host_result(
+            target, Stage.INVENTORY, reason, checks, started_at=now_iso(), stage_finding=stopped
+        )
 
 
 def _host_result(
@@ -194,6 +200,7 @@ def _host_result(
     duration_s: float = 0.0,
     payload: str | None = None,
     security_finding: str | None = None,
+    stage_finding: Finding | None = None,
 ) -> HostResult:
     return HostResult(
         name=target.name,
@@ -208,4 +215,5 @@ def _host_result(
         duration_s=duration_s,
         payload=payload,
         security_finding=security_finding,
+        stage_finding=stage_finding,
     )

@@ -6,18 +6,28 @@
     ├── ConfigError                   bad input from the user, reported in one line
     │   ├── ProfileError              the contract profile (file:line: what is wrong)
     │   └── InventoryError            an inventory source that cannot be used at all
-    └── TransportError                reaching a host failed; carries the Stage it failed at
+    └── TransportError                reaching a host failed; carries Stage, code and params
         ├── ResolveError              management address does not resolve      (stage resolve)
-        ├── ConnectError              TCP to the management port failed         (stage connect)
+        ├── ConnectError              the management port cannot be used        (stage connect)
+        │   ├── ConnectRefused        RST: nothing listens
+        │   ├── ConnectTimeout        no answer (filtered, or the device is off)
+        │   ├── ConnectUnreachable    ICMP unreachable, no route
+        │   ├── UnsupportedConnection a connection type this version cannot drive
+        │   ├── SshHandshakeFailed    TCP worked, the SSH protocol did not
+        │   └── LoginTimeout          handshake and login did not finish in time
         ├── HostKeyError              host key not trusted                      (stage hostkey)
         │   ├── HostKeyChanged        differs from a recorded key: security finding
         │   └── HostKeyUnknown        not recorded and the policy is strict
-        ├── AuthError                 credentials refused or missing            (stage auth)
+        ├── AuthError                 credentials refused                       (stage auth)
         │   └── CredentialsMissing    the inventory offered no usable credential
         └── PayloadError              the payload did not deliver observations  (stage probe)
             ├── PayloadTimeout        deadline passed; keeps the partial output
             └── PayloadMalformed      output was not one well-formed document
 
+Every ``TransportError`` class names the finding ``code`` it stands for
+(``connect.refused``, ``hostkey.changed``, ...) and an instance carries the
+facts the words need as ``params`` (address, port, errno, connection), so the
+judge decides owner and verdict from types, never from message text.
 Transports map library exceptions to these in one function each; the engine
 turns them into ``HostResult`` values, so no exception crosses the host boundary.
 Messages are one line and never contain a secret.
@@ -45,25 +55,63 @@ class InventoryError(ConfigError):
 
 
 class TransportError(AuditorError):
-    """Reaching or running on a host failed at ``stage``."""
+    """Reaching or running on a host failed at ``stage``; ``code`` names the finding.
+
+    ``params`` are plain facts for the report's words (``address``, ``port``,
+    ``errno``, ``connection``, ``via``); never a secret.
+    """
 
     stage: Stage = Stage.CONNECT
+    code: str = "connect.failed"
+
+    def __init__(self, message: str, **params: str | int | float | None) -> None:
+        super().__init__(message)
+        self.params = {k: v for k, v in params.items() if v is not None}
 
 
 class ResolveError(TransportError):
     stage = Stage.RESOLVE
+    code = "resolve.failed"
 
 
 class ConnectError(TransportError):
     stage = Stage.CONNECT
+    code = "connect.failed"
+
+
+class ConnectRefused(ConnectError):
+    code = "connect.refused"
+
+
+class ConnectTimeout(ConnectError):
+    code = "connect.timeout"
+
+
+class ConnectUnreachable(ConnectError):
+    code = "connect.unreachable"
+
+
+class UnsupportedConnection(ConnectError):
+    code = "connect.unsupported"
+
+
+class SshHandshakeFailed(ConnectError):
+    code = "ssh.handshake_failed"
+
+
+class LoginTimeout(ConnectError):
+    code = "ssh.login_timeout"
 
 
 class HostKeyError(TransportError):
     stage = Stage.HOSTKEY
+    code = "hostkey.unknown"
 
 
 class HostKeyChanged(HostKeyError):
     """The host presented a key different from the recorded one: never audited."""
+
+    code = "hostkey.changed"
 
 
 class HostKeyUnknown(HostKeyError):
@@ -72,6 +120,7 @@ class HostKeyUnknown(HostKeyError):
 
 class AuthError(TransportError):
     stage = Stage.AUTH
+    code = "credentials.refused"
 
 
 class CredentialsMissing(AuthError):
@@ -84,15 +133,22 @@ class CredentialsMissing(AuthError):
 
 class PayloadError(TransportError):
     stage = Stage.PROBE
+    code = "probe.failed"
 
 
 class PayloadTimeout(PayloadError):
     """The payload did not finish before the host deadline."""
 
-    def __init__(self, message: str, partial_output: bytes = b"") -> None:
-        super().__init__(message)
+    code = "probe.timeout"
+
+    def __init__(
+        self, message: str, partial_output: bytes = b"", **params: str | int | float | None
+    ) -> None:
+        super().__init__(message, **params)
         self.partial_output = partial_output
 
 
 class PayloadMalformed(PayloadError):
     """The host's output was not one well-formed observation document."""
+
+    code = "probe.malformed"

@@ -110,19 +110,75 @@ class Verdict(enum.StrEnum):
     NOT_APPLICABLE = "not_applicable"
 
 
-# Fixed check ids (public API of the results schema): never rename, only add.
-CHECK_IDS: tuple[str, ...] = (
-    "tcp_5938",
-    "udp_5938",
-    "tcp_80",
-    "tcp_443",
-    "tls_443",
-    "dns_udp",
-    "dns_tcp",
-    "dns_system",
-    "admin",
-    "teamviewer",
-)
+# How bad each verdict is, for "the worst one wins" (a proven failure is never
+# hidden behind an item that could not be tested).
+VERDICT_RANK: Mapping[Verdict, int] = {
+    Verdict.NOT_APPLICABLE: -1,
+    Verdict.PASS: 0,
+    Verdict.INCONCLUSIVE: 1,
+    Verdict.ERROR: 2,
+    Verdict.FAIL: 3,
+}
+
+
+class Owner(enum.StrEnum):
+    """Who must act on a finding; the order is the order of the report's task list."""
+
+    CUSTOMER_IT = "customer_it"
+    MSP = "msp"
+    ISP = "isp"
+
+
+class Severity(enum.StrEnum):
+    """How a finding weighs beside its verdict.
+
+    ``blocking`` stands between the host and compliance (every finding of a
+    check that did not pass); ``security`` is a blocking finding that also
+    means "possible attack" (a changed host key).
+    """
+
+    SECURITY = "security"
+    BLOCKING = "blocking"
+
+
+ParamValue = str | int | float
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """The judge's word on *why* a check did not pass, in no language yet.
+
+    ``code`` is stable (``tcp.filtered``, ``dns.answer_unverified``,
+    ``credentials.refused``) and is what reports, mail, history and metrics
+    map to words; ``params`` name what the words need (port, resolver,
+    issuer...), ``targets`` the items it concerns (target names, DNS names).
+    ``verdict`` is always the verdict of the check that carries the finding;
+    a stage finding (why a host was not audited) carries ``error``, or
+    ``fail`` when the credentials were proven refused or missing.
+    """
+
+    code: str
+    verdict: Verdict
+    owner: Owner
+    severity: Severity = Severity.BLOCKING
+    targets: tuple[str, ...] = ()
+    params: Mapping[str, ParamValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInfo:
+    """One requirement as the profile declares it: id, probe kind and its words.
+
+    Carried in every run (and its results document) so that reports, history
+    and mail can name a check without the profile file it came from.
+    ``title`` and ``label`` map a language (``de``, ``en``) to the full title
+    and the short column label.
+    """
+
+    id: str
+    kind: str
+    title: Mapping[str, str]
+    label: Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +238,19 @@ class InventoryProblem:
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """The verdict on one requirement for one host, with the evidence behind it."""
+    """The verdict on one requirement for one host, with the evidence behind it.
+
+    ``reason`` is the judge's technical sentence (English, for logs and the
+    terminal); ``findings`` say, as codes, why the check did not pass: none
+    for a pass or not-applicable check, at least one otherwise, each with
+    this check's verdict.
+    """
 
     id: str
     verdict: Verdict
     reason: str
     evidence: Mapping[str, JSONValue] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +269,7 @@ class HostResult:
     duration_s: float
     payload: str | None = None
     security_finding: str | None = None  # e.g. a changed host key: never audited, always reported
+    stage_finding: Finding | None = None  # why the audit stopped; None exactly when judged
 
     @property
     def compliant(self) -> bool:
@@ -228,6 +292,7 @@ class RunResult:
     profile_version: str
     inventory_sources: tuple[str, ...]
     hosts: tuple[HostResult, ...]
+    checks: tuple[CheckInfo, ...]  # the profile's requirements, in report order
     problems: tuple[InventoryProblem, ...] = ()
     # The site values the verdicts depend on, so a report re-rendered from JSON judges alike.
     expected_networks: tuple[str, ...] = ()

@@ -85,6 +85,7 @@ def execute(
         auditor_version=__version__,
         profile_name=profile.name,
         profile_version=str(profile.version),
+        checks=profile.check_infos,
         expected_networks=tuple(str(net) for net in profile.expected_networks),
         reflector=str(profile.reflector) if profile.reflector else None,
         inventory_sources=tuple(options.inventories),
@@ -93,7 +94,5 @@ def execute(
     )
     options.out_dir.mkdir(parents=True, exist_ok=True)
     write_results(run, options.out_dir)
-    write_reports(
-        run, options.out_dir, profile=profile, lang=options.lang, timezone=options.timezone
-    )
+    write_reports(run, options.out_dir, lang=options.lang, timezone=options.timezone)
     return run, options.out_dir

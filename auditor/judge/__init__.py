@@ -1,81 +1,51 @@
-"""The central judge: raw observations in, one Check per planned network check out.
+"""The central judge: raw observations in, one Check (verdict, reason, findings) per check out.
 
 Pure functions (no sockets, no asyncio, no I/O): the same plan and
 observations always give the same verdicts, the same for every payload
-flavour. One module per probe kind, dispatched by :data:`JUDGES`. The admin
-and teamviewer checks are judged elsewhere (later); only the network checks
-below are decided here. A planned check whose observation is missing or
-malformed is ``error``, never ``pass``.
+flavour. One module per probe kind, dispatched by :data:`JUDGES` on the
+kind the profile gives each check, so a new requirement is a profile entry
+(and, at most, a new kind). A planned check whose observation is missing or
+malformed is ``error``, never ``pass``. Only this package turns observations
+into verdicts and findings; everything downstream renders what it decided.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping
 
-from auditor.judge import dns, tcp, tls, udp
-from auditor.judge.evidence import Context, IPNetwork, Obs, error_check
-from auditor.model import CHECK_IDS, Check
+from auditor.judge import admin, dns, tcp, teamviewer, tls, udp
+from auditor.judge.evidence import Context, Item, Obs, single
+from auditor.model import Check
+from auditor.profile.schema import CheckSpec
 
-__all__ = ["JUDGES", "judge_host", "planned_checks"]
+__all__ = ["JUDGES", "Context", "judge_check"]
 
-Judge = Callable[[str, Obs, Obs, Context], Check]
+Judge = Callable[[str, CheckSpec, Obs, Obs, Context], Check]
 
-JUDGES: dict[str, Judge] = {
-    "tcp_5938": tcp.judge,
-    "tcp_80": tcp.judge,
-    "tcp_443": tcp.judge,
-    "udp_5938": udp.judge,
-    "tls_443": tls.judge,
-    "dns_udp": dns.judge,
-    "dns_tcp": dns.judge,
+JUDGES: Mapping[str, Judge] = {
+    "tcp": tcp.judge,
+    "udp": udp.judge,
+    "tls": tls.judge,
+    "dns": dns.judge,
     "dns_system": dns.judge_system,
+    "admin": admin.judge,
+    "teamviewer": teamviewer.judge,
 }
 
 
-def planned_checks(plan_doc: Obs) -> list[str]:
-    """The network checks the plan applies, in CHECK_IDS order.
+def judge_check(
+    check_id: str, spec: CheckSpec, plan_doc: Obs, observations: Obs, ctx: Context
+) -> Check:
+    """The verdict on one applicable check from one payload document.
 
-    ``"udp": []`` still plans udp_5938 (no reflector: inconclusive); a
-    missing ``udp`` key means the check does not apply.
+    ``plan_doc`` is ``Plan.payload_input()`` (what the host was asked to do);
+    ``observations`` is what :func:`auditor.payload.parse_output` returned.
     """
-    found: set[str] = set()
-    for section in ("tcp", "tls", "udp"):
-        items = plan_doc.get(section)
-        if isinstance(items, list):
-            found.update(str(i.get("check")) for i in items if isinstance(i, Mapping))
-    if isinstance(plan_doc.get("udp"), list):
-        found.add("udp_5938")
-    dns_plan = plan_doc.get("dns")
-    if isinstance(dns_plan, Mapping):
-        found.update(str(c) for c in dns_plan.get("checks") or ())
-    system = plan_doc.get("dns_system")
-    if isinstance(system, Mapping):
-        found.add(str(system.get("check", "dns_system")))
-    return [c for c in CHECK_IDS if c in found and c in JUDGES]
-
-
-def judge_host(
-    plan_doc: Mapping[str, Any],
-    observations: Mapping[str, Any],
-    *,
-    expected_networks: Sequence[IPNetwork],
-) -> dict[str, Check]:
-    """Verdicts for the plan's network checks, keyed by check id (CHECK_IDS order).
-
-    ``plan_doc`` is ``Plan.payload_input()``; ``observations`` is what
-    :func:`auditor.payload.parse_output` returned for that plan.
-    """
-    ctx = Context(float(plan_doc.get("probe_timeout_s", 0.0)), tuple(expected_networks))
-    checks: dict[str, Check] = {}
     failure = observations.get("error")
-    for check_id in planned_checks(plan_doc):
-        if failure:
-            checks[check_id] = error_check(check_id, f"The payload did not run the plan: {failure}")
-            continue
-        try:
-            checks[check_id] = JUDGES[check_id](check_id, plan_doc, observations, ctx)
-        except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            reason = f"The observation could not be read ({type(exc).__name__}: {exc})."
-            checks[check_id] = error_check(check_id, reason)
-    return checks
+    if failure:
+        return single(check_id, Item("probe.error", f"the payload did not run the plan: {failure}"))
+    try:
+        return JUDGES[spec.kind](check_id, spec, plan_doc, observations, ctx)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        text = f"the observation could not be read ({type(exc).__name__}: {exc})"
+        return single(check_id, Item("probe.unreadable", text))

@@ -10,14 +10,19 @@ also carries ``method`` (``uid0``, ``sudo_nopasswd``, ``sudo_password``).
 Rules, first match wins (observations from the payload's ``admin`` section,
 docs/observations.md):
 
-* effective uid 0 -> pass (uid0)
-* ``sudo -n true`` succeeded -> pass (sudo_nopasswd)
-* ``sudo -S`` with the become password succeeded -> pass (sudo_password)
-* sudo refused the become password -> fail, not_admin ("wrong become password")
-* sudo says the user may not use it -> fail, not_admin ("not in sudoers")
-* no sudo at all -> fail, not_admin
+* effective uid 0 -> pass (``admin.uid0``)
+* ``sudo -n true`` succeeded -> pass (``admin.sudo_nopasswd``)
+* ``sudo -S`` with the become password succeeded -> pass (``admin.sudo_password``)
+* sudo refused the become password -> fail, not_admin (``credentials.become_password_wrong``)
+* sudo says the user may not use it -> fail, not_admin (``credentials.not_in_sudoers``)
+* no sudo at all -> fail, not_admin (``credentials.no_sudo``)
 * sudo asks for a password and the inventory holds none -> fail, not_admin
-* a sudo answer we cannot classify -> inconclusive; nothing observed -> error
+  (``credentials.become_password_missing``)
+* a sudo answer we cannot classify -> inconclusive (``admin.unproven``);
+  nothing observed -> error (``admin.not_observed``)
+
+A refused login (stage ``auth``) is ``credentials.refused`` or, when the
+inventory held no usable secret, ``credentials.missing``; both fail.
 
 Pure: no I/O, the time is an input.
 """
@@ -27,79 +32,104 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from auditor.model import Check, Verdict
+from auditor.judge.evidence import Context, Item, Obs, single
+from auditor.model import Check, Finding
+from auditor.profile.schema import CheckSpec
 
 STATES = ("admin", "not_admin", "auth_failed", "credentials_missing")
-_NO_PASSWORD = (
-    "Sudo asks for a password we do not hold (no ansible_become_password in the inventory)."
-)
+# The finding code of each way credentials fall short, and the contract state it proves.
+_STATE_OF = {
+    "credentials.refused": "auth_failed",
+    "credentials.missing": "credentials_missing",
+    "admin.uid0": "admin",
+    "admin.sudo_nopasswd": "admin",
+    "admin.sudo_password": "admin",
+}
 
 
-def judge_admin(
-    observations: Mapping[str, Any], *, observed_at: str = "", user: str | None = None
-) -> Check:
-    """The admin Check from one payload document; ``user`` is the login name we used."""
+def judge(check_id: str, spec: CheckSpec, plan: Obs, observations: Obs, ctx: Context) -> Check:
+    """The admin Check from one payload document; ``ctx.user`` is the login name we used."""
     section = observations.get("admin")
     if not isinstance(section, Mapping):
-        return _uid_only(observations, observed_at, user)
-    who = section.get("user") or user
-    evidence: dict[str, Any] = {"observed_at": observed_at, "user": who, "uid": section.get("euid")}
+        return _uid_only(check_id, observations, ctx)
+    who = section.get("user") or ctx.user
+    evidence: dict[str, Any] = {
+        "observed_at": ctx.observed_at,
+        "user": who,
+        "uid": section.get("euid"),
+    }
     if section.get("status") in ("timeout", "error"):
-        return _unknown(
-            Verdict.ERROR, f"Admin rights could not be observed: {section.get('error')}.", evidence
-        )
+        text = f"admin rights could not be observed: {section.get('error')}"
+        return _decided(check_id, Item("admin.not_observed", text), evidence)
     if "groups" in section:
         evidence["groups"] = section["groups"]
-    nopasswd, password = _status(section, "sudo_nopasswd"), _status(section, "sudo_password")
     for key in ("sudo_nopasswd", "sudo_password"):
         if isinstance(section.get(key), Mapping):
             evidence[key] = {k: section[key].get(k) for k in ("status", "message")}
+    return _decided(check_id, _rule(section, who, ctx), evidence)
+
+
+def _rule(section: Mapping[str, Any], who: object, ctx: Context) -> Item:
+    """First match wins (module docstring)."""
+    nopasswd, password = _status(section, "sudo_nopasswd"), _status(section, "sudo_password")
+    params = {"user": str(who) if who else None, "observed_at": ctx.observed_at or None}
     if section.get("euid") == 0:
-        return _admin("uid0", f"Logged in as {who or 'root'} (uid 0).", evidence)
+        return Item("admin.uid0", f"logged in as {who or 'root'} (uid 0)")
     if nopasswd == "ok":
-        return _admin("sudo_nopasswd", f"User {who} may use sudo without a password.", evidence)
+        return Item("admin.sudo_nopasswd", f"user {who} may use sudo without a password")
     if password == "ok":
-        return _admin(
-            "sudo_password", f"User {who} may use sudo with the become password.", evidence
-        )
+        return Item("admin.sudo_password", f"user {who} may use sudo with the become password")
     if password == "wrong_password":
-        return _not_admin("Sudo refused the become password (wrong become password).", evidence)
+        text = "sudo refused the become password (wrong become password)"
+        return Item("credentials.become_password_wrong", text, (), params)
     if "denied" in (nopasswd, password):
-        return _not_admin(f"User {who} is not allowed to use sudo (not in sudoers).", evidence)
+        text = f"user {who} is not allowed to use sudo (not in sudoers)"
+        return Item("credentials.not_in_sudoers", text, (), params)
     if nopasswd == "absent":
-        return _not_admin(f"User {who} is not root and sudo is not installed.", evidence)
+        text = f"user {who} is not root and sudo is not installed"
+        return Item("credentials.no_sudo", text, (), params)
     if nopasswd == "needs_password" and not section.get("become_password_given"):
-        return _not_admin(_NO_PASSWORD, evidence)
+        text = (
+            "sudo asks for a password we do not hold (no ansible_become_password in the inventory)"
+        )
+        return Item("credentials.become_password_missing", text, (), params)
     detail = _detail(section)
     if "timeout" in (nopasswd, password) or nopasswd is None:
-        return _unknown(Verdict.ERROR, f"Sudo could not be observed: {detail}.", evidence)
-    return _unknown(
-        Verdict.INCONCLUSIVE, f"Sudo gave an answer we cannot judge: {detail}.", evidence
-    )
+        return Item("admin.not_observed", f"sudo could not be observed: {detail}")
+    return Item("admin.unproven", f"sudo gave an answer we cannot judge: {detail}")
 
 
-def login_refused(
-    reason: str, *, credentials_missing: bool, observed_at: str = "", user: str | None = None
-) -> Check:
-    """The admin Check of a host whose login failed (stage ``auth``): always ``fail``."""
-    evidence = {"observed_at": observed_at, "user": user, "stage": "auth"}
-    if credentials_missing:
+def login_refused(check_id: str, found: Finding, reason: str) -> Check:
+    """The admin Check of a host whose login failed (stage ``auth``): always ``fail``.
+
+    ``found`` is the stage's credential finding, so the report names it once.
+    """
+    state = _STATE_OF.get(found.code, "auth_failed")
+    evidence = {
+        "observed_at": found.params.get("observed_at", ""),
+        "user": found.params.get("user"),
+        "stage": "auth",
+        "state": state,
+        "outcome": found.code,
+    }
+    if state == "credentials_missing":
         text = f"The inventory holds no usable credentials for this host: {reason}."
-        return Check("admin", Verdict.FAIL, text, {**evidence, "state": "credentials_missing"})
-    text = f"The credentials we hold were refused: {reason}."
-    return Check("admin", Verdict.FAIL, text, {**evidence, "state": "auth_failed"})
+    else:
+        text = f"The credentials we hold were refused: {reason}."
+    return Check(check_id, found.verdict, text, evidence, (found,))
 
 
-def _uid_only(observations: Mapping[str, Any], observed_at: str, user: str | None) -> Check:
+def _uid_only(check_id: str, observations: Obs, ctx: Context) -> Check:
     """A payload without an ``admin`` section (older or minimal flavours): uid 0 or not proven."""
     uid = observations.get("uid")
-    evidence: dict[str, Any] = {"observed_at": observed_at, "user": user, "uid": uid}
+    evidence: dict[str, Any] = {"observed_at": ctx.observed_at, "user": ctx.user, "uid": uid}
     if not isinstance(uid, int) or isinstance(uid, bool):
-        return _unknown(Verdict.ERROR, "The payload did not report the user id.", evidence)
-    if uid == 0:
-        return _admin("uid0", "Logged in as root (uid 0).", evidence)
-    reason = f"Logged in as uid {uid}; this payload did not observe sudo."
-    return _unknown(Verdict.INCONCLUSIVE, reason, evidence)
+        item = Item("admin.not_observed", "the payload did not report the user id")
+    elif uid == 0:
+        item = Item("admin.uid0", "logged in as root (uid 0)")
+    else:
+        item = Item("admin.unproven", f"logged in as uid {uid}; this payload did not observe sudo")
+    return _decided(check_id, item, evidence)
 
 
 def _status(section: Mapping[str, Any], key: str) -> str | None:
@@ -115,13 +145,12 @@ def _detail(section: Mapping[str, Any]) -> str:
     return "no sudo result in the observation"
 
 
-def _admin(method: str, reason: str, evidence: dict[str, Any]) -> Check:
-    return Check("admin", Verdict.PASS, reason, {**evidence, "state": "admin", "method": method})
-
-
-def _not_admin(reason: str, evidence: dict[str, Any]) -> Check:
-    return Check("admin", Verdict.FAIL, reason, {**evidence, "state": "not_admin"})
-
-
-def _unknown(verdict: Verdict, reason: str, evidence: dict[str, Any]) -> Check:
-    return Check("admin", verdict, reason, {**evidence, "state": "unknown"})
+def _decided(check_id: str, item: Item, evidence: dict[str, Any]) -> Check:
+    """The Check with the contract's ``state`` (and ``method`` for admin) in its evidence."""
+    state = _STATE_OF.get(item.code)
+    if state is None:
+        state = "not_admin" if item.code.startswith("credentials.") else "unknown"
+    extra = {"state": state, "outcome": item.code}
+    if state == "admin":
+        extra["method"] = item.code.removeprefix("admin.")
+    return single(check_id, item, {**evidence, **extra})

@@ -1,4 +1,4 @@
-"""tcp_5938, tcp_80, tcp_443: did every target of the check complete a handshake?
+"""tcp: did every target of the check complete a handshake?
 
 Contract (requirements.md, "What counts as evidence"): connected = open;
 RST = rejected; silence within ``probe_timeout_s`` = filtered; ICMP
@@ -12,37 +12,47 @@ from __future__ import annotations
 
 from auditor.judge.evidence import (
     Context,
-    Finding,
+    Item,
     Obs,
     combine,
     endpoints,
+    port_params,
+    subject,
+    target,
+    unknown_status,
     where,
 )
-from auditor.model import Check, Verdict
+from auditor.model import Check
+from auditor.profile.schema import CheckSpec
 
 KEYS = ("host", "port", "status", "phase", "address", "addresses", "local_address",
         "errno_name", "error", "gai_name", "duration_s", "attempts", "tool", "reason")  # fmt: skip
 
 
-def judge(check_id: str, plan: Obs, observations: Obs, ctx: Context) -> Check:
-    run = endpoints("tcp", check_id, plan, observations, ctx, subject, decide, KEYS)
+def judge(check_id: str, spec: CheckSpec, plan: Obs, observations: Obs, ctx: Context) -> Check:
+    run = endpoints("tcp", check_id, plan, observations, ctx, decide, KEYS)
     port = run.specs[0].get("port") if run.specs else "?"
     text = f"TCP {port} connected to all {len(run.specs)} target(s)."
-    return combine(check_id, run.findings, text, run.evidence)
+    return combine(check_id, run.items, text, run.evidence)
 
 
-def subject(spec: Obs) -> str:
-    return f"TCP {spec.get('port')} to {spec.get('host')}"
-
-
-def decide(subject: str, obs: Obs, ctx: Context) -> Finding:
+def decide(spec: Obs, obs: Obs, ctx: Context) -> Item:
     """The statuses only TCP has; the shared ones are settled before (evidence.py)."""
-    status, at = obs["status"], where(obs)
+    return connect_item("tcp", spec, obs, ctx) or unknown_status("tcp", spec, obs)
+
+
+def connect_item(section: str, spec: Obs, obs: Obs, ctx: Context) -> Item | None:
+    """connected / refused / filtered, which TLS shares (it runs over TCP)."""
+    status, name, at = obs["status"], subject(section, spec), where(obs)
+    targets = (target(spec),)
     if status == "connected":
-        return Finding(Verdict.PASS, f"{subject}{at} connected")
+        return Item("tcp.connected", f"{name}{at} connected", targets)
     if status == "refused":
-        return Finding(Verdict.FAIL, f"{subject}{at} was rejected (RST)")
-    if status == "timeout":
-        text = f"{subject}{at} was filtered (no answer within {ctx.probe_timeout_s:g}s)"
-        return Finding(Verdict.FAIL, text)
-    return Finding(Verdict.ERROR, f"{subject} has an unknown status {status!r}")
+        return Item(
+            "tcp.refused", f"{name}{at} was rejected (RST)", targets, port_params(section, spec)
+        )
+    if status == "timeout":  # deadline, resolve and handshake are settled before
+        text = f"{name}{at} was filtered (no answer within {ctx.probe_timeout_s:g}s)"
+        params = {**port_params(section, spec), "timeout_s": ctx.probe_timeout_s}
+        return Item("tcp.filtered", text, targets, params)
+    return None

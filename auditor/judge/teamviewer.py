@@ -18,8 +18,9 @@ Rules, first match wins:
 * only a global.conf, no package, no binary, not running -> inconclusive
 
 Evidence: ``installed``, ``running``, ``package``, ``version``,
-``client_id`` (when read), ``service_method``, ``config_via``, ``fix``
-(English) and ``fix_de`` (German, for the customer report). Pure: no I/O.
+``client_id`` (when read), ``service_method``, ``config_via``, ``binaries``
+and ``outcome`` (the code); the fixes are the report's words for the code.
+Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -28,16 +29,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.model import Check, Verdict
+from auditor.judge.evidence import Context, Item, Obs, single
+from auditor.model import Check
+from auditor.profile.schema import CheckSpec
 
 HOST_PACKAGE = "teamviewer-host"
 CLIENT_PACKAGE = "teamviewer"
-FIX_START = "start the teamviewerd service: systemctl enable --now teamviewerd"
-FIX_START_DE = "Dienst teamviewerd starten: systemctl enable --now teamviewerd"
-FIX_INSTALL = "install the TeamViewer Host module (teamviewer-host, get.teamviewer.com/bg-host)"
-FIX_INSTALL_DE = "TeamViewer Host installieren (teamviewer-host, get.teamviewer.com/bg-host)"
-FIX_REPLACE = "replace the full TeamViewer client with the Host module (teamviewer-host)"
-FIX_REPLACE_DE = "Den TeamViewer-Vollclient durch das Host-Modul (teamviewer-host) ersetzen"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,62 +56,60 @@ class Facts:
         return self.package is not None or bool(self.binaries)
 
 
-def judge_teamviewer(observations: Mapping[str, Any]) -> Check:
+def judge(check_id: str, spec: CheckSpec, plan: Obs, observations: Obs, ctx: Context) -> Check:
     """The teamviewer Check from one payload document."""
     section = observations.get("teamviewer")
     if not isinstance(section, Mapping):
-        return Check("teamviewer", Verdict.ERROR, "TeamViewer was not observed by this payload")
+        return single(
+            check_id, Item("teamviewer.not_observed", "TeamViewer was not observed by this payload")
+        )
     if section.get("status") in ("timeout", "error"):
         why = section.get("error") or section.get("status")
-        return Check("teamviewer", Verdict.ERROR, f"TeamViewer could not be observed: {why}")
+        return single(
+            check_id, Item("teamviewer.not_observed", f"TeamViewer could not be observed: {why}")
+        )
     try:
         facts = _facts(section)
     except (AttributeError, TypeError, ValueError) as exc:
-        reason = f"the TeamViewer observation could not be read ({type(exc).__name__}: {exc})"
-        return Check("teamviewer", Verdict.ERROR, reason)
-    return _decide(facts)
+        text = f"the TeamViewer observation could not be read ({type(exc).__name__}: {exc})"
+        return single(check_id, Item("teamviewer.not_observed", text))
+    item = _decide(facts)
+    return single(check_id, item, {**_evidence(facts), "outcome": item.code})
 
 
-def _decide(f: Facts) -> Check:
+def _decide(f: Facts) -> Item:
     ident = f" (ID {f.client_id})" if f.client_id else ""
     what = f"TeamViewer {f.version}" if f.version else "TeamViewer"
     if f.running is None and (f.installed or f.config_found):
         why = "the process table is hidden (hidepid) and sudo was not available"
         if f.method == "systemd":
             why = "systemctl gave no usable answer"
-        return _check(
-            Verdict.INCONCLUSIVE, f"whether teamviewerd runs could not be observed: {why}", f
+        return Item(
+            "teamviewer.running_unknown", f"whether teamviewerd runs could not be observed: {why}"
         )
     if not f.installed and not f.config_found:
-        return _check(
-            Verdict.FAIL,
-            f"TeamViewer Host is not installed; {FIX_INSTALL}",
-            f,
-            FIX_INSTALL,
-            FIX_INSTALL_DE,
-        )
+        return Item("teamviewer.not_installed", "TeamViewer Host is not installed")
     if f.running and f.package == HOST_PACKAGE:
-        return _check(Verdict.PASS, f"{what} Host is installed and teamviewerd runs{ident}", f)
-    if f.running and f.package == CLIENT_PACKAGE:
-        text = (
-            f"the full TeamViewer client runs{ident}, not the TeamViewer Host module the "
-            f"contract names; {FIX_REPLACE}"
+        return Item(
+            "teamviewer.host_running", f"{what} Host is installed and teamviewerd runs{ident}"
         )
-        return _check(Verdict.FAIL, text, f, FIX_REPLACE, FIX_REPLACE_DE)
+    if f.running and f.package == CLIENT_PACKAGE:
+        text = f"the full TeamViewer client runs{ident}, not the TeamViewer Host module the contract names"
+        return Item("teamviewer.full_client", text)
     if f.running:
         text = (
             f"teamviewerd runs{ident}, but no {f.package_query} package record shows that it is "
             "the TeamViewer Host module"
         )
-        return _check(Verdict.INCONCLUSIVE, text, f)
+        return Item("teamviewer.module_unknown", text)
     if f.installed:
-        text = f"{what} is installed{ident} but teamviewerd is not running; {FIX_START}"
-        return _check(Verdict.FAIL, text, f, FIX_START, FIX_START_DE)
+        text = f"{what} is installed{ident} but teamviewerd is not running"
+        return Item("teamviewer.not_running", text)
     text = (
         "only a TeamViewer configuration was found (no package, no program) and teamviewerd "
         "is not running: installation not proven"
     )
-    return _check(Verdict.INCONCLUSIVE, text, f)
+    return Item("teamviewer.config_only", text)
 
 
 def _facts(section: Mapping[str, Any]) -> Facts:
@@ -151,10 +146,8 @@ def _first(*values: object) -> str | None:
     return next((str(v) for v in values if v not in (None, "")), None)
 
 
-def _check(
-    verdict: Verdict, reason: str, f: Facts, fix: str | None = None, fix_de: str | None = None
-) -> Check:
-    evidence: dict[str, Any] = {
+def _evidence(f: Facts) -> dict[str, Any]:
+    return {
         "installed": f.installed,
         "running": f.running,
         "package": f.package,
@@ -164,6 +157,3 @@ def _check(
         "config_via": f.config_via,
         "binaries": list(f.binaries),
     }
-    if fix:
-        evidence.update(fix=fix, fix_de=fix_de)
-    return Check("teamviewer", verdict, reason[:1].upper() + reason[1:] + ".", evidence)

@@ -1,9 +1,10 @@
-"""tls_443: a handshake with SNI that verifies against the host's own CA store.
+"""tls: a handshake with SNI that verifies against the host's own CA store.
 
 Verified passes, with the issuer in the evidence. A certificate the host
 does not trust fails as suspected TLS interception and names the issuer of
 what was presented (recorded by an unverified second look). A failed or
-silent handshake fails; connect failures are judged as for TCP.
+silent handshake fails; connect failures are judged as for TCP (and carry
+TCP's codes: a refused 443 is one problem, whichever check saw it).
 """
 
 from __future__ import annotations
@@ -12,27 +13,33 @@ from collections.abc import Mapping
 
 from auditor.judge.evidence import (
     Context,
-    Finding,
+    Item,
     Obs,
     combine,
     endpoints,
+    port_params,
+    subject,
+    target,
+    unknown_status,
     where,
 )
-from auditor.model import Check, Verdict
+from auditor.judge.tcp import connect_item
+from auditor.model import Check
+from auditor.profile.schema import CheckSpec
 
 KEYS = ("host", "port", "status", "phase", "address", "errno_name", "error", "gai_name",
         "protocol", "cipher", "issuer", "subject", "not_after", "sans", "sha256",
         "verify_code", "verify_message", "presented", "duration_s", "tool", "reason")  # fmt: skip
 
 
-def judge(check_id: str, plan: Obs, observations: Obs, ctx: Context) -> Check:
-    run = endpoints("tls", check_id, plan, observations, ctx, subject, decide, KEYS)
+def judge(check_id: str, spec: CheckSpec, plan: Obs, observations: Obs, ctx: Context) -> Check:
+    run = endpoints("tls", check_id, plan, observations, ctx, decide, KEYS)
     issuers = sorted({issuer_name(o.get("issuer")) for _, o in run.pairs if o is not None})
     text = (
         f"TLS with SNI verified against this host's CA store for all {len(run.specs)} target(s) "
         f"(issuer {', '.join(issuers)})."
     )
-    return combine(check_id, run.findings, text, run.evidence)
+    return combine(check_id, run.items, text, run.evidence)
 
 
 def issuer_name(issuer: object) -> str:
@@ -45,33 +52,36 @@ def issuer_name(issuer: object) -> str:
     return f"'{cn or org}'" if cn or org else "an unknown issuer"
 
 
-def subject(spec: Obs) -> str:
-    return f"TLS to {spec.get('host')}:{spec.get('port')}"
+def issuer_label(issuer: object) -> str:
+    """'CN / O' for a finding's ``issuer`` parameter (raw certificate text), '?' if unknown."""
+    if not isinstance(issuer, Mapping):
+        return "?"
+    parts = dict.fromkeys(
+        str(issuer[k]) for k in ("commonName", "organizationName") if issuer.get(k)
+    )
+    return " / ".join(parts) or "?"
 
 
-def decide(subject: str, obs: Obs, ctx: Context) -> Finding:
-    """The statuses only TLS has; the shared ones are settled before (evidence.py)."""
-    status, at = obs["status"], where(obs)
+def decide(spec: Obs, obs: Obs, ctx: Context) -> Item:
+    """The statuses only TLS has; connect statuses as for TCP; shared ones before."""
+    status, name, at = obs["status"], subject("tls", spec), where(obs)
+    targets = (target(spec),)
     if status == "verified":
-        return Finding(Verdict.PASS, f"{subject}{at} verified")
+        return Item("tls.verified", f"{name}{at} verified", targets)
     if status == "verify_failed":
         presented = obs.get("presented")
-        issuer = issuer_name(presented.get("issuer") if isinstance(presented, Mapping) else None)
+        issuer = presented.get("issuer") if isinstance(presented, Mapping) else None
         why = obs.get("verify_message") or "verification failed"
         text = (
-            f"TLS interception suspected: {subject}{at} presented a certificate from "
-            f"{issuer} that this host does not trust ({why})"
+            f"TLS interception suspected: {name}{at} presented a certificate from "
+            f"{issuer_name(issuer)} that this host does not trust ({why})"
         )
-        return Finding(Verdict.FAIL, text)
-    if status == "refused":
-        return Finding(Verdict.FAIL, f"{subject}{at} was rejected (RST)")
+        return Item("tls.intercepted", text, targets, {"issuer": issuer_label(issuer)})
     if status == "timeout" and obs.get("phase") == "handshake":
-        text = f"{subject}{at} did not complete a TLS handshake within {ctx.probe_timeout_s:g}s"
-        return Finding(Verdict.FAIL, text)
-    if status == "timeout":
-        text = f"{subject}{at} was filtered (no answer within {ctx.probe_timeout_s:g}s)"
-        return Finding(Verdict.FAIL, text)
+        text = f"{name}{at} did not complete a TLS handshake within {ctx.probe_timeout_s:g}s"
+        return Item("tls.handshake_failed", text, targets, port_params("tls", spec))
     if status == "handshake_failed":
         detail = obs.get("error") or obs.get("errno_name") or "no detail"
-        return Finding(Verdict.FAIL, f"{subject}{at}: the TLS handshake failed ({detail})")
-    return Finding(Verdict.ERROR, f"{subject} has an unknown status {status!r}")
+        text = f"{name}{at}: the TLS handshake failed ({detail})"
+        return Item("tls.handshake_failed", text, targets, port_params("tls", spec))
+    return connect_item("tls", spec, obs, ctx) or unknown_status("tls", spec, obs)

@@ -1,4 +1,4 @@
-"""udp_5938: only the provider's reflector echoing our nonce proves the path.
+"""udp: only the provider's reflector echoing our nonce proves the path.
 
 TeamViewer runs no public UDP responder, so silence proves nothing: no
 reflector configured, or no answer, is ``inconclusive`` (open or filtered,
@@ -12,52 +12,53 @@ from __future__ import annotations
 
 from auditor.judge.evidence import (
     Context,
-    Finding,
+    Item,
     Obs,
     combine,
     endpoints,
+    single,
+    subject,
+    target,
+    unknown_status,
     where,
 )
-from auditor.model import Check, Verdict
+from auditor.model import Check
+from auditor.profile.schema import CheckSpec, UdpSpec
+from auditor.profile.values import REFLECTOR_DEFAULT_PORT
 
 KEYS = (
     "host", "port", "status", "phase", "address", "local_address", "nonce", "sent",
     "reply_len", "reply_hex", "errno_name", "error", "gai_name", "duration_s", "reason",
 )  # fmt: skip
-NO_REFLECTOR = (
-    "No UDP reflector is configured, so UDP 5938 cannot be proven open "
-    "(open or filtered, not proven)."
-)
 
 
-def judge(check_id: str, plan: Obs, observations: Obs, ctx: Context) -> Check:
-    run = endpoints("udp", check_id, plan, observations, ctx, subject, decide, KEYS)
+def judge(check_id: str, spec: CheckSpec, plan: Obs, observations: Obs, ctx: Context) -> Check:
+    run = endpoints("udp", check_id, plan, observations, ctx, decide, KEYS)
     if not run.specs:
-        return Check(check_id, Verdict.INCONCLUSIVE, NO_REFLECTOR, {"status": "not_sent"})
-    port = run.specs[0].get("port")
-    text = f"UDP {port}: the reflector echoed our nonce for all {len(run.specs)} target(s)."
-    return combine(check_id, run.findings, text, run.evidence)
+        port = spec.port if isinstance(spec, UdpSpec) and spec.port else REFLECTOR_DEFAULT_PORT
+        text = (
+            f"No UDP reflector is configured, so UDP {port} cannot be proven open "
+            "(open or filtered, not proven)"
+        )
+        return single(check_id, Item("udp.no_reflector", text, (), {"port": port}))
+    sent_to = run.specs[0].get("port")
+    text = f"UDP {sent_to}: the reflector echoed our nonce for all {len(run.specs)} target(s)."
+    return combine(check_id, run.items, text, run.evidence)
 
 
-def subject(spec: Obs) -> str:
-    return f"UDP {spec.get('port')} to {spec.get('host')}"
-
-
-def decide(subject: str, obs: Obs, ctx: Context) -> Finding:
+def decide(spec: Obs, obs: Obs, ctx: Context) -> Item:
     """The statuses only UDP has; the shared ones are settled before (evidence.py)."""
-    status, at = obs["status"], where(obs)
+    status, name, at = obs["status"], subject("udp", spec), where(obs)
+    targets, port = (target(spec),), {"port": spec.get("port")}
     if status == "echoed":
-        return Finding(Verdict.PASS, f"{subject}{at} echoed our nonce")
+        return Item("udp.echoed", f"{name}{at} echoed our nonce", targets)
     if status in ("no_answer", "timeout"):
         wait = f"{ctx.probe_timeout_s:g}s"
-        text = f"{subject}{at} got no answer within {wait} (open or filtered, not proven)"
-        return Finding(Verdict.INCONCLUSIVE, text)
-    if status == "not_sent":
-        return Finding(Verdict.INCONCLUSIVE, NO_REFLECTOR.rstrip("."))
+        text = f"{name}{at} got no answer within {wait} (open or filtered, not proven)"
+        return Item("udp.no_answer", text, targets, port)
     if status == "refused":
-        return Finding(Verdict.FAIL, f"{subject}{at} is closed (ICMP port unreachable)")
+        return Item("udp.closed", f"{name}{at} is closed (ICMP port unreachable)", targets, port)
     if status == "wrong_answer":
-        other = "something other than the reflector"
-        text = f"{subject}{at} was answered by {other} (interception suspected)"
-        return Finding(Verdict.FAIL, text)
-    return Finding(Verdict.ERROR, f"{subject} has an unknown status {status!r}")
+        text = f"{name}{at} was answered by something other than the reflector (interception suspected)"
+        return Item("udp.intercepted", text, targets, port)
+    return unknown_status("udp", spec, obs)

@@ -24,11 +24,12 @@ from typing import Any
 from auditor.errors import PayloadMalformed
 from auditor.model import Secret
 
-__all__ = ["BEGIN", "END", "build_program", "parse_output", "payload_source"]
+__all__ = ["BEGIN", "END", "PLAN_VERSION", "build_program", "parse_output", "payload_source"]
 
 BEGIN = b"-----BEGIN AUDITOR OBSERVATIONS-----"
 END = b"-----END AUDITOR OBSERVATIONS-----"
 OBSERVATIONS_VERSION = 1
+PLAN_VERSION = 2  # the plan document both payload flavours run (auditor/profile/plan.py)
 _SLOT = re.compile(rb'^PLAN_B64 = ""  # AUDITOR-PLAN-SLOT.*$', re.MULTILINE)
 _BECOME_SLOT = re.compile(rb'^BECOME_B64 = ""  # AUDITOR-BECOME-SLOT.*$', re.MULTILINE)
 _LIST_SECTIONS = ("tcp", "udp", "tls")

@@ -35,6 +35,7 @@ BECOME_B64 = ""  # AUDITOR-BECOME-SLOT (replaced by build_program; empty: no bec
 BEGIN = "-----BEGIN AUDITOR OBSERVATIONS-----"
 END = "-----END AUDITOR OBSERVATIONS-----"
 OBSERVATIONS_VERSION = 1
+PLAN_VERSION = 2  # auditor/profile/plan.py: the document this payload runs
 MAX_PROBES = 256  # more than any sane plan; keeps threads bounded
 MAX_ATTEMPTS = 4  # addresses tried per TCP/TLS target
 
@@ -1030,8 +1031,9 @@ def expand(plan, doc):
     if dns is not None:
         doc["dns"] = read_resolv_conf(dns.get("resolv_conf") or "/etc/resolv.conf")
         doc["dns"].update(checks=list(dns.get("checks") or ()), queries=[])
+        transports = dns.get("transport") or {}
         for check in dns.get("checks") or ():
-            transport = "tcp" if check == "dns_tcp" else "udp"
+            transport = "tcp" if transports.get(check) == "tcp" else "udp"
             for resolver in doc["dns"]["resolvers"]:
                 for name in dns.get("names") or ():
                     spec = {"check": check, "transport": transport}
@@ -1111,10 +1113,6 @@ def new_document(plan, started_at):
     for section in ("tcp", "udp", "tls"):
         if section in plan:
             doc[section] = []
-    if "udp" in plan and not plan["udp"]:
-        doc["udp"] = [
-            {"check": "udp_5938", "status": "not_sent", "reason": "no reflector configured"}
-        ]
     if "dns_system" in plan:
         doc["dns_system"] = {"check": plan["dns_system"].get("check"), "results": []}
     return doc
@@ -1144,8 +1142,8 @@ def main():
     started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     try:
         plan = load_plan()
-        if not isinstance(plan, dict) or plan.get("plan_version") != 1:
-            raise ValueError("unsupported plan (plan_version must be 1)")
+        if not isinstance(plan, dict) or plan.get("plan_version") != PLAN_VERSION:
+            raise ValueError("unsupported plan (plan_version must be %d)" % PLAN_VERSION)
     except Exception as exc:
         doc = new_document({}, started_at)
         doc["error"] = "bad plan: %s: %s" % (exc.__class__.__name__, exc)

@@ -631,7 +631,7 @@ start_all() {
 	done <"$WORK/plan.tls"
 	for _c in $PLAN_DNS_CHECKS; do
 		_tr=udp
-		[ "$_c" = dns_tcp ] && _tr=tcp
+		case " $PLAN_DNS_TCP " in *" $_c "*) _tr=tcp ;; esac
 		for _r in $RESOLVERS; do
 			for _n in $PLAN_DNS_NAMES; do
 				_i=$((_i + 1))
@@ -716,11 +716,7 @@ document() {
 
 sections() {
 	[ -n "$PLAN_HAS_TCP" ] && printf ',"tcp":[%s]' "$(items t)"
-	if [ -n "$PLAN_HAS_UDP" ] && [ -z "$PLAN_UDP" ]; then
-		printf ',"udp":[{"check":"udp_5938","status":"not_sent","reason":"no reflector configured"}]'
-	elif [ -n "$PLAN_HAS_UDP" ]; then
-		printf ',"udp":[%s]' "$(items u)"
-	fi
+	[ -n "$PLAN_HAS_UDP" ] && printf ',"udp":[%s]' "$(items u)"
 	[ -n "$PLAN_HAS_TLS" ] && printf ',"tls":[%s]' "$(items s)"
 	if [ -n "$PLAN_DNS_CHECKS" ]; then
 		printf ',"dns":{"resolv_conf":"%s","resolvers":[%s]' "$PLAN_RESOLV_CONF" "$(json_list "$RESOLVERS")"
@@ -750,8 +746,8 @@ main() {
 	[ -z "$PLAN_VERSION" ] && [ -n "$1" ] && [ -r "$1" ] && . "$1" # manual: sh host_probe.sh plan.env
 	detect_tools
 	WORK=$(mktemp -d 2>/dev/null || mktemp -d -t auditor.XXXXXX 2>/dev/null)
-	if [ "$PLAN_VERSION" != 1 ]; then
-		PLAN_ERROR='bad plan: unsupported plan (plan_version must be 1)'
+	if [ "$PLAN_VERSION" != 2 ]; then
+		PLAN_ERROR='bad plan: unsupported plan (plan_version must be 2)'
 	elif [ -z "$WORK" ] || [ ! -d "$WORK" ]; then
 		PLAN_ERROR='no writable temporary directory (mktemp -d failed)'
 	else

@@ -34,7 +34,7 @@ from importlib import resources
 from typing import Any
 
 from auditor.model import Secret
-from auditor.payload import build_program
+from auditor.payload import PLAN_VERSION, build_program
 
 __all__ = ["build_launcher", "build_sh_program", "render_plan", "sh_source"]
 
@@ -81,14 +81,14 @@ def render_plan(plan: Mapping[str, Any]) -> str:
     (at least 1), because ``nc -w`` and ``timeout`` take integers.
     """
     version = plan.get("plan_version")
-    if version != 1:
+    if version != PLAN_VERSION:
         return f"PLAN_VERSION={_token(version, 'version') if isinstance(version, int) else 0}\n"
     deadline = float(plan["deadline_s"])
     timeout = float(plan.get("probe_timeout_s", 4.0))
     if not (math.isfinite(deadline) and math.isfinite(timeout)) or deadline <= 0 or timeout <= 0:
         raise ValueError("plan deadline_s and probe_timeout_s must be positive numbers")
     out = {
-        "PLAN_VERSION": "1",
+        "PLAN_VERSION": str(PLAN_VERSION),
         "PLAN_DEADLINE_CS": str(round(deadline * 100)),
         "PLAN_TIMEOUT_S": str(max(1, math.ceil(timeout))),
     }
@@ -99,6 +99,9 @@ def render_plan(plan: Mapping[str, Any]) -> str:
     dns = plan.get("dns")
     if isinstance(dns, Mapping):
         out["PLAN_DNS_CHECKS"] = _words(dns.get("checks") or (), "dns check")
+        transports = dns.get("transport") or {}
+        tcp = [c for c in dns.get("checks") or () if transports.get(c) == "tcp"]
+        out["PLAN_DNS_TCP"] = _words(tcp, "dns check")
         out["PLAN_DNS_NAMES"] = _words(dns.get("names") or (), "dns name")
         out["PLAN_RESOLV_CONF"] = _token(dns.get("resolv_conf") or "/etc/resolv.conf", "path")
     system = plan.get("dns_system")

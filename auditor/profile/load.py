@@ -18,11 +18,30 @@ from typing import Any
 import yaml
 
 from auditor.errors import ProfileError
-from auditor.model import CHECK_IDS
-from auditor.profile.schema import CheckSpec, DnsSpec, Profile
-from auditor.profile.values import parse_network, parse_reflector
+from auditor.profile.schema import CheckSpec, Profile
+from auditor.profile.values import (
+    parse_check_id,
+    parse_network,
+    parse_reflector,
+    parse_schema_version,
+)
 
 BUNDLED = "contract-v5.yaml"
+
+# Profiles of schema_version 1 named no kinds: each of their fixed check ids
+# had one (and the DNS transport came from the id). Later versions say it.
+V1_CHECKS: Mapping[str, tuple[str, dict[str, str]]] = {
+    "tcp_5938": ("tcp", {}),
+    "udp_5938": ("udp", {}),
+    "tcp_80": ("tcp", {}),
+    "tcp_443": ("tcp", {}),
+    "tls_443": ("tls", {}),
+    "dns_udp": ("dns", {"transport": "udp"}),
+    "dns_tcp": ("dns", {"transport": "tcp"}),
+    "dns_system": ("dns_system", {}),
+    "admin": ("admin", {}),
+    "teamviewer": ("teamviewer", {}),
+}
 
 
 class _Map(dict[Any, Any]):
@@ -89,7 +108,7 @@ def _check_keys(data: _Map, cls: type, path: str) -> None:
             raise _Located(data.key_lines[key], f"{where}: unknown key (known: {', '.join(known)})")
 
 
-def _decode(cls: type, data: object, path: str, line: int) -> Any:
+def _decode(cls: type, data: object, path: str, line: int, version: int = 2) -> Any:
     """Build the frozen dataclass ``cls`` from a YAML mapping, field by field."""
     if not isinstance(data, _Map):
         raise _Located(line, f"{path or 'profile'}: expected a mapping, got {_kind(data)}")
@@ -104,18 +123,18 @@ def _decode(cls: type, data: object, path: str, line: int) -> Any:
             if f.default is no_default and f.default_factory is no_default:
                 raise _Located(data.line, f"{where}: required key missing")
             continue
-        values[f.name] = _field(f.metadata, data[f.name], where, data.value_lines[f.name])
+        values[f.name] = _field(f.metadata, data[f.name], where, data.value_lines[f.name], version)
     try:
         return cls(**values)
     except ValueError as exc:  # cross-field rules in __post_init__
         raise _Located(data.line, f"{path or 'profile'}: {exc}") from None
 
 
-def _field(meta: Mapping[str, Any], value: object, where: str, line: int) -> Any:
+def _field(meta: Mapping[str, Any], value: object, where: str, line: int, version: int) -> Any:
     if "spec" in meta:
-        return _decode(meta["spec"], value, where, line)
+        return _decode(meta["spec"], value, where, line, version)
     if "checks" in meta:
-        return _checks(meta["checks"], value, where, line)
+        return _checks(meta["checks"], value, where, line, version)
     if "each" in meta:
         return _each(meta["each"], value, where, line)
     parse: Callable[[object], Any] = meta["parse"]
@@ -138,31 +157,62 @@ def _each(parse: Callable[[object], Any], value: object, where: str, line: int) 
 
 
 def _checks(
-    kinds: Mapping[str, type[CheckSpec]], value: object, where: str, line: int
+    kinds: Mapping[str, type[CheckSpec]], value: object, where: str, line: int, version: int
 ) -> Mapping[str, CheckSpec]:
-    """Every fixed check id needs a spec: the results carry every id for every host."""
+    """Each check: an id, a ``kind`` that picks its spec, then the spec's own keys.
+
+    Schema 1 profiles carry the fixed check ids of contract v5 and no kinds
+    (:data:`V1_CHECKS`); all ten ids are required there.
+    """
     if not isinstance(value, _Map):
         raise _Located(line, f"{where}: expected a mapping, got {_kind(value)}")
-    for key in value:
-        if key not in kinds:
-            raise _Located(value.key_lines[key], f"{where}.{key}: unknown check id")
-    missing = [check_id for check_id in CHECK_IDS if check_id not in value]
-    if missing:
-        raise _Located(value.line, f"{where}: missing check ids {', '.join(missing)}")
-    specs = {
-        check_id: _decode(
-            kinds[check_id], value[check_id], f"{where}.{check_id}", value.value_lines[check_id]
-        )
-        for check_id in CHECK_IDS
-    }
-    udp, tcp = specs["dns_udp"], specs["dns_tcp"]
-    if isinstance(udp, DnsSpec) and isinstance(tcp, DnsSpec) and udp.resolv_conf != tcp.resolv_conf:
-        section = value["dns_tcp"]
-        line = section.value_lines.get("resolv_conf", section.line)
-        raise _Located(
-            line, f"{where}.dns_tcp.resolv_conf: must equal dns_udp's (one resolver list)"
-        )
+    specs: dict[str, CheckSpec] = {}
+    for check_id, section in value.items():
+        id_line = value.key_lines[check_id]
+        try:
+            parse_check_id(check_id)
+        except ValueError as exc:
+            raise _Located(id_line, f"{where}.{check_id}: {exc}") from None
+        path = f"{where}.{check_id}"
+        kind, section = _kind_of(section, check_id, path, value.value_lines[check_id], version)
+        if kind not in kinds:
+            known = ", ".join(kinds)
+            raise _Located(id_line, f"{path}.kind: unknown kind {kind!r} (known: {known})")
+        specs[check_id] = _decode(kinds[kind], section, path, value.value_lines[check_id], version)
+    if version == 1:
+        missing = [check_id for check_id in V1_CHECKS if check_id not in specs]
+        if missing:
+            raise _Located(value.line, f"{where}: missing check ids {', '.join(missing)}")
     return specs
+
+
+def _kind_of(
+    section: object, check_id: str, path: str, line: int, version: int
+) -> tuple[str, _Map]:
+    """(kind, the section without its ``kind`` key), from the section or, for schema 1, the id."""
+    if not isinstance(section, _Map):
+        raise _Located(line, f"{path}: expected a mapping, got {_kind(section)}")
+    rest = _Map((k, v) for k, v in section.items() if k != "kind")
+    rest.line = section.line
+    rest.key_lines = {k: n for k, n in section.key_lines.items() if k != "kind"}
+    rest.value_lines = {k: n for k, n in section.value_lines.items() if k != "kind"}
+    if version == 1:
+        if "kind" in section:
+            raise _Located(section.key_lines["kind"], f"{path}.kind: needs schema_version 2")
+        if check_id not in V1_CHECKS:
+            raise _Located(line, f"{path}: unknown check id (schema_version 1 knows only the "
+                           "contract v5 ids; use schema_version 2 and give a kind)")  # fmt: skip
+        kind, implied = V1_CHECKS[check_id]
+        for key, implied_value in implied.items():
+            rest[key] = implied_value
+            rest.value_lines[key] = rest.key_lines[key] = line
+        return kind, rest
+    if "kind" not in section:
+        raise _Located(section.line, f"{path}.kind: required key missing")
+    kind = section["kind"]
+    if not isinstance(kind, str):
+        raise _Located(section.value_lines["kind"], f"{path}.kind: {kind!r} is not a kind")
+    return kind, rest
 
 
 def _kind(value: object) -> str:
@@ -184,11 +234,21 @@ def _read(path: str | None) -> tuple[str, str]:
         raise ProfileError(f"{path}: cannot read profile: {exc}") from None
 
 
+def _schema_version(data: object) -> int:
+    """The file's schema_version, read first: it decides how ``checks`` are read."""
+    if isinstance(data, _Map) and "schema_version" in data:
+        try:
+            return parse_schema_version(data["schema_version"])
+        except ValueError as exc:
+            raise _Located(data.value_lines["schema_version"], f"schema_version: {exc}") from None
+    return 2  # the decoder reports the missing key
+
+
 def parse_profile(text: str, source: str) -> Profile:
     """Parse profile text; ``source`` names it in errors and in ``Profile.source``."""
     try:
         data = yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
-        profile: Profile = _decode(Profile, data, "", 1)
+        profile: Profile = _decode(Profile, data, "", 1, _schema_version(data))
     except _Located as exc:
         raise ProfileError(f"{source}:{exc.line}: {exc.message}") from None
     except yaml.MarkedYAMLError as exc:

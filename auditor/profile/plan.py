@@ -1,9 +1,11 @@
 """Per-host plan: which checks apply to this host and the document its payload runs.
 
 The plan document (``Plan.payload_input()``) is the fixed contract between
-``profile/`` and ``payload/``: version 1, times in seconds (float), only
-applicable checks appear, and it never carries a secret (a Plan is built from
-the profile and the target's role and flags only, never its credentials).
+``profile/`` and ``payload/`` (docs/observations.md): version 2, one section
+per probe kind, each item naming the check it serves, times in seconds
+(float), only applicable checks appear, and it never carries a secret (a
+Plan is built from the profile and the target's role and flags only, never
+its credentials).
 """
 
 from __future__ import annotations
@@ -13,11 +15,19 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from auditor.model import CHECK_IDS, Role, Target
-from auditor.profile.schema import DnsSpec, DnsSystemSpec, Profile, TcpSpec, Timeouts, TlsSpec
+from auditor.model import Role, Target
+from auditor.payload import PLAN_VERSION
+from auditor.profile.schema import (
+    DnsSpec,
+    DnsSystemSpec,
+    Profile,
+    TcpSpec,
+    Timeouts,
+    TlsSpec,
+    UdpSpec,
+)
 from auditor.profile.values import Applicability
 
-PLAN_VERSION = 1
 _S = TypeVar("_S")
 
 __all__ = ["PLAN_VERSION", "Plan", "Timeouts", "plan_for"]
@@ -27,7 +37,7 @@ __all__ = ["PLAN_VERSION", "Plan", "Timeouts", "plan_for"]
 class Plan:
     """What to check on one host, and within which limits.
 
-    ``applicable``: check ids in ``CHECK_IDS`` order; ``not_applicable``: check
+    ``applicable``: check ids in the profile's order; ``not_applicable``: check
     id -> plain-English reason. ``needs_probe``: applicable checks that turn
     not applicable (with the given reason) when the device cannot run the probe
     payload (``if_probe_runs`` in the profile, network devices). Every check id
@@ -53,46 +63,54 @@ class Plan:
             "plan_version": PLAN_VERSION,
             "deadline_s": float(limit if deadline_s is None else min(deadline_s, limit)),
             "probe_timeout_s": float(self.timeouts.probe_s),
-            "tcp": self._endpoints(TcpSpec),
-            "udp": self._udp(),
-            "tls": self._endpoints(TlsSpec),
         }
-        dns = [c for c in ("dns_udp", "dns_tcp") if c in self.applicable]
+        if self._applicable(TcpSpec):
+            doc["tcp"] = self._endpoints(TcpSpec)
+        if self._applicable(UdpSpec):
+            doc["udp"] = self._udp()  # empty without a reflector: the judge says inconclusive
+        if self._applicable(TlsSpec):
+            doc["tls"] = self._endpoints(TlsSpec)
+        dns = self._applicable(DnsSpec)
         if dns:
-            specs = [self._spec(c, DnsSpec) for c in dns]
-            names = dict.fromkeys(name for spec in specs for name in spec.names)
+            names = dict.fromkeys(name for _, spec in dns for name in spec.names)
             doc["dns"] = {
-                "checks": dns,
+                "checks": [check_id for check_id, _ in dns],
+                "transport": {check_id: spec.transport for check_id, spec in dns},
                 "names": list(names),
-                "resolv_conf": specs[0].resolv_conf,
+                "resolv_conf": dns[0][1].resolv_conf,
             }
-        if "dns_system" in self.applicable:
-            names_system = self._spec("dns_system", DnsSystemSpec).names
-            doc["dns_system"] = {"check": "dns_system", "names": list(names_system)}
-        for simple in ("admin", "teamviewer"):
-            if simple in self.applicable:
-                doc[simple] = {"check": simple}
+        for check_id, system in self._applicable(DnsSystemSpec):
+            doc["dns_system"] = {"check": check_id, "names": list(system.names)}
+        for check_id in self.applicable:
+            kind = self.profile.checks[check_id].kind
+            if kind in ("admin", "teamviewer"):
+                doc[kind] = {"check": check_id}
         return doc
 
-    def _spec(self, check_id: str, kind: type[_S]) -> _S:
-        spec = self.profile.checks[check_id]
-        assert isinstance(spec, kind), f"{check_id} is not a {kind.__name__}"
-        return spec
+    def _applicable(self, kind: type[_S]) -> list[tuple[str, _S]]:
+        """(check id, spec) of every applicable check of one kind, in profile order."""
+        return [
+            (check_id, spec)
+            for check_id in self.applicable
+            if isinstance(spec := self.profile.checks[check_id], kind)
+        ]
 
     def _endpoints(self, kind: type[TcpSpec] | type[TlsSpec]) -> list[dict[str, Any]]:
         return [
             {"check": check_id, "host": host, "port": spec.port}
-            for check_id in self.applicable
-            if isinstance(spec := self.profile.checks[check_id], kind)
+            for check_id, spec in self._applicable(kind)
             for host in spec.targets
         ]
 
     def _udp(self) -> list[dict[str, Any]]:
         """Only the provider's reflector can prove UDP; without one, nothing to send."""
         reflector = self.profile.reflector
-        if "udp_5938" not in self.applicable or reflector is None:
+        if reflector is None:
             return []
-        return [{"check": "udp_5938", "host": reflector.host, "port": reflector.port}]
+        return [
+            {"check": check_id, "host": reflector.host, "port": spec.port or reflector.port}
+            for check_id, spec in self._applicable(UdpSpec)
+        ]
 
 
 def _default_reason(applicability: Applicability, role: Role) -> str:
@@ -108,8 +126,7 @@ def plan_for(profile: Profile, target: Target) -> Plan:
     applicable: list[str] = []
     not_applicable: dict[str, str] = {}
     needs_probe: dict[str, str] = {}
-    for check_id in CHECK_IDS:
-        spec = profile.checks[check_id]
+    for check_id, spec in profile.checks.items():
         rule = spec.applies.for_role(target.role)
         reason = spec.reasons.for_role(target.role) or _default_reason(rule, target.role)
         if rule is Applicability.NOT_APPLICABLE or (

@@ -6,18 +6,21 @@ defaults sit next to the fields, and every field carries ``metadata`` with its
 ``spec`` (a nested section). ``profile/load.py`` walks these declarations, so
 validation, defaults and documentation come from one place.
 
-Validators live in ``profile/values.py``. The loader checks that every id in
-``auditor.model.CHECK_IDS`` has a spec; cross-field rules sit in
-``__post_init__`` and raise ``ValueError`` (reported at the section's line).
+Each check names its probe ``kind`` (``tcp``, ``udp``, ``tls``, ``dns``,
+``dns_system``, ``admin``, ``teamviewer``); :data:`CHECK_KINDS` maps a kind
+to its spec class. The ids are the profile's (``tcp_5938``, ``tcp_8443``):
+a new requirement is a new entry, not new code. Validators live in
+``profile/values.py``; cross-field rules sit in ``__post_init__`` and raise
+``ValueError`` (reported at the section's line).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-from auditor.model import Role
+from auditor.model import CheckInfo, Role
 from auditor.profile.values import (
     Applicability,
     Network,
@@ -31,6 +34,7 @@ from auditor.profile.values import (
     parse_schema_version,
     parse_seconds,
     parse_text,
+    parse_transport,
     parse_version,
 )
 
@@ -85,94 +89,136 @@ class Reasons:
         return value
 
 
-# Every check kind carries these three; ``title`` has no default on purpose.
+# Every check kind carries these; ``title`` has no default on purpose.
 _TITLE = _m("report title", spec=Title)
+_LABEL = _m("short column label (default: the title)", spec=Title)
 _APPLIES = _m("per-role applicability", spec=Applies)
 _REASONS = _m("why it does not apply, per role", spec=Reasons)
 
 
+class _Check:
+    """What every check spec has: its kind, title, label and per-role applicability."""
+
+    __slots__ = ()
+    kind: ClassVar[str]
+    title: Title
+    label: Title | None
+    applies: Applies
+    reasons: Reasons
+
+    def info(self, check_id: str) -> CheckInfo:
+        label = self.label or self.title
+        return CheckInfo(
+            id=check_id,
+            kind=self.kind,
+            title={"de": self.title.de, "en": self.title.en},
+            label={"de": label.de, "en": label.en},
+        )
+
+
 @dataclass(frozen=True, slots=True)
-class TcpSpec:
+class TcpSpec(_Check):
     """Egress TCP: a completed handshake to every target on ``port``."""
 
+    kind: ClassVar[str] = "tcp"
     title: Title = field(metadata=_TITLE)
     targets: tuple[str, ...] = field(metadata=_m("host names or addresses", each=parse_host))
     port: int = field(metadata=_m("destination port", parse=parse_port))
+    label: Title | None = field(default=None, metadata=_LABEL)
     applies: Applies = field(default_factory=Applies, metadata=_APPLIES)
     reasons: Reasons = field(default_factory=Reasons, metadata=_REASONS)
 
 
 @dataclass(frozen=True, slots=True)
-class UdpSpec:
+class UdpSpec(_Check):
     """Egress UDP: proven only by the reflector echoing the probe's nonce.
 
     No targets here: TeamViewer runs no public UDP responder, so the only honest
     target is the profile's ``reflector``; without one the judge says inconclusive.
+    ``port`` is the destination port on the reflector (default: the reflector's
+    own port, 5938 unless ``--reflector HOST:PORT`` says otherwise).
     """
 
+    kind: ClassVar[str] = "udp"
     title: Title = field(metadata=_TITLE)
+    port: int | None = field(default=None, metadata=_m("reflector port", parse=parse_port))
+    label: Title | None = field(default=None, metadata=_LABEL)
     applies: Applies = field(default_factory=Applies, metadata=_APPLIES)
     reasons: Reasons = field(default_factory=Reasons, metadata=_REASONS)
 
 
 @dataclass(frozen=True, slots=True)
-class TlsSpec:
+class TlsSpec(_Check):
     """TLS with SNI, validated against the host's own CA store (reveals interception)."""
 
+    kind: ClassVar[str] = "tls"
     title: Title = field(metadata=_TITLE)
     targets: tuple[str, ...] = field(metadata=_m("host names to handshake with", each=parse_host))
     port: int = field(default=443, metadata=_m("destination port", parse=parse_port))
+    label: Title | None = field(default=None, metadata=_LABEL)
     applies: Applies = field(default_factory=Applies, metadata=_APPLIES)
     reasons: Reasons = field(default_factory=Reasons, metadata=_REASONS)
 
 
 @dataclass(frozen=True, slots=True)
-class DnsSpec:
+class DnsSpec(_Check):
     """Each resolver the host is configured with, over one transport, answers every name."""
 
+    kind: ClassVar[str] = "dns"
     title: Title = field(metadata=_TITLE)
     names: tuple[str, ...] = field(metadata=_m("names that must resolve", each=parse_host))
+    transport: str = field(default="udp", metadata=_m("udp or tcp", parse=parse_transport))
     resolv_conf: str = field(
         default="/etc/resolv.conf", metadata=_m("the host's resolver list", parse=parse_abs_path)
     )
+    label: Title | None = field(default=None, metadata=_LABEL)
     applies: Applies = field(default_factory=Applies, metadata=_APPLIES)
     reasons: Reasons = field(default_factory=Reasons, metadata=_REASONS)
 
 
 @dataclass(frozen=True, slots=True)
-class DnsSystemSpec:
+class DnsSystemSpec(_Check):
     """The system resolver (what programs really use, /etc/hosts included)."""
 
+    kind: ClassVar[str] = "dns_system"
     title: Title = field(metadata=_TITLE)
     names: tuple[str, ...] = field(metadata=_m("names that must resolve", each=parse_host))
+    label: Title | None = field(default=None, metadata=_LABEL)
     applies: Applies = field(default_factory=Applies, metadata=_APPLIES)
     reasons: Reasons = field(default_factory=Reasons, metadata=_REASONS)
 
 
 @dataclass(frozen=True, slots=True)
-class SimpleSpec:
-    """A check without parameters (admin rights, TeamViewer Host)."""
+class AdminSpec(_Check):
+    """Administrative rights of the credentials we hold."""
 
+    kind: ClassVar[str] = "admin"
     title: Title = field(metadata=_TITLE)
+    label: Title | None = field(default=None, metadata=_LABEL)
     applies: Applies = field(default_factory=Applies, metadata=_APPLIES)
     reasons: Reasons = field(default_factory=Reasons, metadata=_REASONS)
 
 
-CheckSpec = TcpSpec | UdpSpec | TlsSpec | DnsSpec | DnsSystemSpec | SimpleSpec
+@dataclass(frozen=True, slots=True)
+class TeamviewerSpec(_Check):
+    """The TeamViewer Host module installed and running."""
 
-# Which spec kind each fixed check id takes (auditor.model.CHECK_IDS).
+    kind: ClassVar[str] = "teamviewer"
+    title: Title = field(metadata=_TITLE)
+    label: Title | None = field(default=None, metadata=_LABEL)
+    applies: Applies = field(default_factory=Applies, metadata=_APPLIES)
+    reasons: Reasons = field(default_factory=Reasons, metadata=_REASONS)
+
+
+CheckSpec = TcpSpec | UdpSpec | TlsSpec | DnsSpec | DnsSystemSpec | AdminSpec | TeamviewerSpec
+
+# The probe kinds a profile can ask for, and the spec each takes.
 CHECK_KINDS: Mapping[str, type[CheckSpec]] = {
-    "tcp_5938": TcpSpec,
-    "udp_5938": UdpSpec,
-    "tcp_80": TcpSpec,
-    "tcp_443": TcpSpec,
-    "tls_443": TlsSpec,
-    "dns_udp": DnsSpec,
-    "dns_tcp": DnsSpec,
-    "dns_system": DnsSystemSpec,
-    "admin": SimpleSpec,
-    "teamviewer": SimpleSpec,
+    cls.kind: cls
+    for cls in (TcpSpec, UdpSpec, TlsSpec, DnsSpec, DnsSystemSpec, AdminSpec, TeamviewerSpec)
 }
+# Kinds whose payload section is one per host: at most one check of each.
+SINGLE_KINDS: frozenset[str] = frozenset({"dns_system", "admin", "teamviewer"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,8 +266,8 @@ class Timeouts:
 class Profile:
     """One version of the contract, loaded and validated; what plans are made from.
 
-    ``checks`` holds one spec for every id in ``auditor.model.CHECK_IDS``;
-    ``source`` is the file it came from or ``"bundled"``.
+    ``checks`` maps check id -> spec in the file's order, which is the
+    report's column order; ``source`` is the file it came from or ``"bundled"``.
     """
 
     schema_version: int = field(metadata=_m("profile format", parse=parse_schema_version))
@@ -237,12 +283,15 @@ class Profile:
     source: str = field(default="bundled", metadata=_m("file it came from", internal=True))
 
     def __post_init__(self) -> None:
-        udp, tcp = self.checks.get("dns_udp"), self.checks.get("dns_tcp")
-        shared = isinstance(udp, DnsSpec) and isinstance(tcp, DnsSpec)
-        if shared and udp.resolv_conf != tcp.resolv_conf:  # type: ignore[union-attr]
-            raise ValueError(
-                "dns_udp and dns_tcp must share resolv_conf (one resolver list per host)"
-            )
+        if not self.checks:
+            raise ValueError("a profile needs at least one check")
+        lists = {spec.resolv_conf for spec in self.checks.values() if isinstance(spec, DnsSpec)}
+        if len(lists) > 1:
+            raise ValueError("every dns check must share resolv_conf (one resolver list per host)")
+        for kind in SINGLE_KINDS:
+            ids = [i for i, spec in self.checks.items() if spec.kind == kind]
+            if len(ids) > 1:
+                raise ValueError(f"at most one check of kind {kind} (found {', '.join(ids)})")
 
     @property
     def name(self) -> str:
@@ -253,9 +302,6 @@ class Profile:
         return self.contract.version
 
     @property
-    def titles(self) -> Mapping[str, Mapping[str, str]]:
-        """Check id -> language (``de``, ``en``) -> report title."""
-        return {
-            check_id: {"de": spec.title.de, "en": spec.title.en}
-            for check_id, spec in self.checks.items()
-        }
+    def check_infos(self) -> tuple[CheckInfo, ...]:
+        """Every check's id, kind and words, in report order (carried in every run)."""
+        return tuple(spec.info(check_id) for check_id, spec in self.checks.items())

@@ -13,7 +13,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-SUPPORTED_SCHEMA_VERSIONS: tuple[int, ...] = (1,)
+SUPPORTED_SCHEMA_VERSIONS: tuple[int, ...] = (1, 2)
 REFLECTOR_DEFAULT_PORT = 5938
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -88,6 +88,25 @@ def parse_abs_path(value: object) -> str:
     if not text.startswith("/"):
         raise ValueError(f"{value!r} is not an absolute path")
     return text
+
+
+def parse_transport(value: object) -> str:
+    """``udp`` or ``tcp``: how a DNS check queries the host's resolvers."""
+    if value in ("udp", "tcp"):
+        return str(value)
+    raise ValueError(f"{value!r} is not one of udp, tcp")
+
+
+_CHECK_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def parse_check_id(value: object) -> str:
+    """A check id is a stable public name (results, history, metrics): ``tcp_8443``."""
+    if isinstance(value, str) and _CHECK_ID.match(value):
+        return value
+    raise ValueError(
+        f"{value!r} is not a check id (lower-case letters, digits and _, e.g. tcp_8443)"
+    )
 
 
 def parse_applicability(value: object) -> Applicability:

@@ -1,109 +1,108 @@
-"""One problem of one host, in no language yet, and the sentences that describe it.
+"""The judge's findings of one host, as the report lists them, and the words for each.
 
-A :class:`Finding` is language-neutral: a catalogue key (``words.yaml``,
-section ``finding``), the owner who must act, the severity (the verdict it
-explains), the checks it explains, the targets it names and a few
-parameters. :func:`merged` folds equal problems of different checks into one;
-:func:`describe` turns a finding into "what is wrong" and "how to fix it" in
-one language. Pure: no I/O.
+The judge decided every finding (code, verdict, owner, parameters); this
+module only groups and words them. :func:`host_findings` folds equal
+findings of different checks into one (TCP 443 refused, seen by the tcp and
+the tls check, is one problem naming both; a resolver failing over UDP and
+TCP is one problem "über UDP und TCP"). :func:`describe` fills a code's
+``what`` and ``fix`` texts from the catalogue as segments, so that raw
+values (addresses, names, issuers, user names) can be shown as code and
+never read as part of a sentence. Pure: no I/O.
 """
 
 from __future__ import annotations
 
-import enum
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
-from auditor.judge.evidence import RANK
-from auditor.model import CHECK_IDS, Check, Verdict
+from auditor.model import VERDICT_RANK, Finding, HostResult, Owner, ParamValue, Severity
 from auditor.report.words import Words
 
-
-class Owner(enum.StrEnum):
-    """Who must act; the order is the order of the report's task list."""
-
-    CUSTOMER_IT = "customer_it"
-    MSP = "msp"
-    ISP = "isp"
+# Parameters that are the host's or the network's own words: shown as code.
+RAW_PARAMS = frozenset(
+    {"address", "resolver", "issuer", "resolv_conf", "user", "tool", "errno", "connection",
+     "source", "via", "error", "rcode"}
+)  # fmt: skip
+# Parameters whose values differ between equal problems and are listed together.
+_UNION_PARAMS = ("transport",)
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
-    """One problem of one host, in no language yet.
+class HostFinding:
+    """One problem of one host: a judge finding, with every check it explains.
 
-    ``params`` are sorted ``(name, value)`` pairs so that equal problems of
-    different checks merge (TCP 443 refused by ``tcp_443`` and ``tls_443`` is
-    one problem); ``detail`` holds the judges' technical reasons (English).
+    ``check_ids`` is empty for a stage finding that explains no single check
+    (the host was not audited); ``transports`` lists the DNS transports it
+    was seen over.
     """
 
-    key: str
-    owner: Owner
-    severity: Verdict
+    finding: Finding
     check_ids: tuple[str, ...]
-    targets: tuple[str, ...] = ()
-    params: tuple[tuple[str, str], ...] = ()
-    detail: tuple[str, ...] = field(default=())
+    transports: tuple[str, ...] = ()
+
+    @property
+    def code(self) -> str:
+        return self.finding.code
 
 
-def finding(
-    key: str,
-    owner: Owner,
-    severity: Verdict,
-    check: Check | str,
-    targets: Iterable[str] = (),
-    detail: str = "",
-    **params: object,
-) -> Finding:
-    """Build a :class:`Finding`; ``check`` gives the check id and, for a Check, its reason."""
-    check_id = check if isinstance(check, str) else check.id
-    details = (detail,) if detail else ((check.reason,) if isinstance(check, Check) else ())
-    pairs = tuple(sorted((k, str(v)) for k, v in params.items()))
-    return Finding(key, owner, severity, (check_id,), tuple(targets), pairs, details)
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A piece of a sentence; ``raw`` pieces are values from hosts or the network."""
+
+    text: str
+    raw: bool = False
 
 
-def merged(found: Iterable[Finding]) -> tuple[Finding, ...]:
-    """Equal problems (same key, owner, params) become one, naming every check and target."""
-    merged: dict[tuple[str, Owner, tuple[tuple[str, str], ...]], Finding] = {}
-    for item in found:
-        slot = (item.key, item.owner, item.params)
-        old = merged.get(slot)
-        if old is None:
-            merged[slot] = item
-            continue
-        worst = max(old.severity, item.severity, key=lambda v: RANK.get(v, 0))
-        merged[slot] = Finding(
-            item.key,
-            item.owner,
-            worst,
-            _union(old.check_ids, item.check_ids),
-            _union(old.targets, item.targets),
-            item.params,
-            _union(old.detail, item.detail),
-        )
+def host_findings(host: HostResult, order: Sequence[str] = ()) -> tuple[HostFinding, ...]:
+    """Every finding of ``host`` (its stage finding first), equal ones merged, worst first.
+
+    ``order`` is the profile's check order, which breaks ties.
+    """
+    found: list[tuple[Finding, str | None]] = []
+    if host.stage_finding is not None:
+        found.append((host.stage_finding, None))
+    found += [(f, check.id) for check in host.checks for f in check.findings]
+    merged: dict[tuple[object, ...], HostFinding] = {}
+    for item, check_id in found:
+        key = (item.code, item.owner, _key_params(item.params))
+        transport = item.params.get("transport")
+        new = HostFinding(item, (check_id,) if check_id else (), _strs(transport))
+        old = merged.get(key)
+        merged[key] = new if old is None else _fold(old, new)
+    position = {check_id: n for n, check_id in enumerate(order)}
     owners = list(Owner)
-    order = {check_id: n for n, check_id in enumerate(CHECK_IDS)}
-    return tuple(
-        sorted(
-            merged.values(),
-            key=lambda f: (
-                -RANK.get(f.severity, 0),
-                min(order.get(c, len(order)) for c in f.check_ids),
-                owners.index(f.owner),
-            ),
-        )
+
+    def rank(f: HostFinding) -> tuple[int, int, int, int]:
+        first = min((position.get(c, len(position)) for c in f.check_ids), default=-1)
+        security = 0 if f.finding.severity is Severity.SECURITY else 1
+        return (security, -VERDICT_RANK[f.finding.verdict], first, owners.index(f.finding.owner))
+
+    return tuple(sorted(merged.values(), key=rank))
+
+
+def _key_params(params: Mapping[str, ParamValue]) -> tuple[tuple[str, ParamValue], ...]:
+    return tuple(sorted((k, v) for k, v in params.items() if k not in _UNION_PARAMS))
+
+
+def _strs(value: object) -> tuple[str, ...]:
+    return (str(value),) if value is not None else ()
+
+
+def _fold(old: HostFinding, new: HostFinding) -> HostFinding:
+    worst = max(old.finding, new.finding, key=lambda f: VERDICT_RANK[f.verdict])
+    targets = _union(old.finding.targets, new.finding.targets)
+    finding = Finding(
+        worst.code, worst.verdict, worst.owner, worst.severity, targets, old.finding.params
+    )
+    return HostFinding(
+        finding, _union(old.check_ids, new.check_ids), _union(old.transports, new.transports)
     )
 
 
 def _union(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*first, *second)))
-
-
-class _Params(dict[str, str]):
-    """Format values; a value a finding did not supply shows as an ellipsis, never a crash."""
-
-    def __missing__(self, key: str) -> str:
-        return "…"
 
 
 def patterns(targets: Iterable[str]) -> tuple[str, ...]:
@@ -112,21 +111,85 @@ def patterns(targets: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(wild))
 
 
-def joined(items: Sequence[str], words: Words, limit: int = 4) -> str:
-    """``a, b, c`` with at most ``limit`` items, then ``und 2 weitere``."""
-    if len(items) <= limit:
-        return ", ".join(items)
-    more = words.t("ui.and_more", count=len(items) - limit)
-    return f"{', '.join(items[:limit])} {more}"
+def listed(items: Sequence[str], words: Words, limit: int = 4) -> tuple[Segment, ...]:
+    """``a, b, c`` as raw segments, at most ``limit`` items, then ``und 2 weitere``."""
+    out: list[Segment] = []
+    for n, item in enumerate(items[:limit]):
+        if n:
+            out.append(Segment(", "))
+        out.append(Segment(item, raw=True))
+    if len(items) > limit:
+        out.append(Segment(" " + words.t("ui.and_more", count=len(items) - limit)))
+    return tuple(out)
 
 
-def describe(item: Finding, words: Words) -> tuple[str, str]:
-    """``(what is wrong, how to fix it)`` in ``words``' language."""
-    values = _Params(item.params)
-    values["targets"] = values["names"] = joined(item.targets, words)
-    values["patterns"] = joined(patterns(item.targets), words)
-    values["checks"] = ", ".join(words.t("column." + c) for c in item.check_ids if c in CHECK_IDS)
-    dns = {c for c in item.check_ids if c in ("dns_udp", "dns_tcp")}
-    transport = "both" if len(dns) == 2 else ("tcp" if "dns_tcp" in dns else "udp")
-    values["transport"] = words.t("transport." + transport)
-    return words.finding(item.key, "what", values), words.finding(item.key, "fix", values)
+def seconds(value: object, words: Words) -> str:
+    """``4 s`` / ``4,5 s`` (German decimal comma)."""
+    number = f"{value:g}" if isinstance(value, int | float) else str(value)
+    if words.lang == "de":
+        number = number.replace(".", ",")
+    return words.t("ui.seconds", value=number)
+
+
+@dataclass(frozen=True, slots=True)
+class Described:
+    """A finding in words: what is wrong and how to fix it, as segments."""
+
+    what: tuple[Segment, ...]
+    fix: tuple[Segment, ...]
+
+    @staticmethod
+    def plain(segments: Iterable[Segment]) -> str:
+        return "".join(s.text for s in segments)
+
+
+def describe(item: HostFinding, words: Words, labels: Mapping[str, str], since: str) -> Described:
+    """``what`` and ``fix`` of ``item`` in ``words``' language.
+
+    ``labels`` maps check id -> the profile's short label in that language;
+    ``since`` is the date a credential problem was first seen.
+    """
+    values = _values(item, words, labels, since)
+    what = _fill(words.code(item.code, "what"), values)
+    via = item.finding.params.get("via")
+    if via is not None and "{via}" not in words.code(item.code, "what"):
+        suffix = _fill(words.t("ui.via_jump"), {"via": (Segment(str(via), raw=True),)})
+        what = (*what[:-1], *_unperiod(what[-1:]), Segment(" "), *suffix, Segment("."))
+    return Described(what, _fill(words.code(item.code, "fix"), values))
+
+
+def _unperiod(last: tuple[Segment, ...]) -> tuple[Segment, ...]:
+    return tuple(Segment(s.text.rstrip("."), s.raw) for s in last)
+
+
+def _values(
+    item: HostFinding, words: Words, labels: Mapping[str, str], since: str
+) -> dict[str, tuple[Segment, ...]]:
+    values: dict[str, tuple[Segment, ...]] = {}
+    for name, value in item.finding.params.items():
+        if name.endswith("_s"):
+            values[name] = (Segment(seconds(value, words)),)
+        elif name == "stage":
+            values[name] = (Segment(words.t(f"stage.{value}")),)
+        else:
+            values[name] = (Segment(str(value), raw=name in RAW_PARAMS),)
+    targets = item.finding.targets
+    values["targets"] = values["names"] = listed(targets, words)
+    values["patterns"] = listed(patterns(targets), words)
+    values["checks"] = (Segment(", ".join(labels.get(c, c) for c in item.check_ids)),)
+    transports = set(item.transports)
+    key = "both" if len(transports) > 1 else (next(iter(transports)) if transports else "udp")
+    values["transport"] = (Segment(words.t(f"transport.{key}")),)
+    values["since"] = (Segment(since),)
+    return values
+
+
+def _fill(template: str, values: Mapping[str, tuple[Segment, ...]]) -> tuple[Segment, ...]:
+    """The template's text with each ``{field}`` replaced; a missing value shows as ``…``."""
+    out: list[Segment] = []
+    for literal, field, _, _ in string.Formatter().parse(template):
+        if literal:
+            out.append(Segment(literal))
+        if field is not None:
+            out.extend(values.get(field, (Segment("…"),)))
+    return tuple(out)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from auditor.model import HostResult, RunResult, Stage, Verdict
 from auditor.names import ascii_slug
 from auditor.report.evidence import text
-from auditor.report.view import ReportOptions, problems_first
+from auditor.report.finding import HostFinding, Segment, describe
+from auditor.report.view import ReportOptions, credential_since, problems_first
 from auditor.report.when import local_time, parse
 from auditor.report.words import Words
 
@@ -65,7 +66,8 @@ class HostLink:
     name: str
     href: str
     stage_text: str
-    reason: str
+    what: tuple[Segment, ...]  # why it was not audited, in words (unaudited hosts only)
+    detail: str  # the transport's own message, raw (English)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,14 @@ def _open_checks(host: HostResult) -> int:
     return sum(c.verdict not in (Verdict.PASS, Verdict.NOT_APPLICABLE) for c in host.checks)
 
 
+def _stage_what(host: HostResult, run: RunResult, options: ReportOptions) -> tuple[Segment, ...]:
+    """Why the host was not audited, in words (the stage finding's ``what``)."""
+    if host.stage_finding is None:
+        return ()
+    since = credential_since(host, parse(run.started_at), options)
+    return describe(HostFinding(host.stage_finding, ()), Words(options.lang), {}, since).what
+
+
 def overview_view(
     run: RunResult, pages: tuple[CustomerPage, ...], options: ReportOptions
 ) -> OverviewView:
@@ -120,7 +130,8 @@ def overview_view(
                 stage_text=words.t("stage." + host.stage.value)
                 if host.stage is not Stage.JUDGED
                 else _open_text(words, _open_checks(host)),
-                reason=text(host.stage_reason, 500),
+                what=_stage_what(host, run, options),
+                detail=text(host.stage_reason, 500) if host.stage is not Stage.JUDGED else "",
             )
             links.append(link)
             if host.stage is not Stage.JUDGED:

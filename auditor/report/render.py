@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from auditor import __version__
 from auditor.model import RunResult
@@ -24,13 +25,18 @@ from auditor.report.overview import CustomerPage, customer_pages, overview_view
 from auditor.report.view import ReportOptions, customer_view
 from auditor.report.words import Words
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 __all__ = ["CustomerPage", "ReportOptions", "customer_pages", "render_customer", "render_index"]
 
 
 def _clean(value: object) -> object:
-    """Jinja ``finalize``: strings lose controls (except newline/tab) and lone surrogates."""
+    """Jinja ``finalize``: strings lose controls (except newline/tab) and lone surrogates.
+
+    Markup (a macro's output) is left alone: its values were cleaned when it was made.
+    """
+    if isinstance(value, markupsafe.Markup):
+        return value
     if not isinstance(value, str):
         return "" if value is None else value
     return "".join("\ufffd" if unprintable(c) and c not in "\n\t" else c for c in value)

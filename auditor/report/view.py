@@ -1,9 +1,13 @@
 """What the templates show, already decided and worded: a pure view of one run.
 
-The templates only lay out; every choice (sort order, words, which problems
-exist, who acts) is made here, in plain typed code that tests can read
-without a browser. Hosts are sorted so problems come first: hosts that could
-not be audited (earliest stage first), then by number of failed checks.
+The templates only lay out; every choice (sort order, words, who acts) is
+made here, in plain typed code that tests can read without a browser. What
+is wrong with a host is never decided here: the judge's findings are
+grouped and worded (report/finding.py), its outcomes worded
+(report/evidence.py). Columns, titles and labels come from the run's own
+list of checks (the profile it was judged by). Hosts are sorted so problems
+come first: hosts that could not be audited (earliest stage first), then by
+number of failed checks.
 """
 
 from __future__ import annotations
@@ -11,36 +15,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from ipaddress import IPv4Network, IPv6Network
 from zoneinfo import ZoneInfo
 
-from auditor.model import CHECK_IDS, STAGE_ORDER, HostResult, Role, RunResult, Verdict
-from auditor.report.evidence import EvidenceRow, evidence_rows, text
-from auditor.report.finding import Finding, Owner, describe
-from auditor.report.findings import host_findings
-from auditor.report.when import local_time, parse
+from auditor.model import STAGE_ORDER, Check, CheckInfo, HostResult, Role, RunResult, Verdict
+from auditor.report.evidence import EvidenceRow, Fact, evidence_of, text
+from auditor.report.finding import Described, HostFinding, Segment, describe, host_findings
+from auditor.report.when import local_date, local_time, parse
 from auditor.report.words import Words
-
-# Column order follows the contract page: TeamViewer, its ports, web, DNS, admin.
-COLUMNS: tuple[str, ...] = (
-    "teamviewer", "tcp_5938", "udp_5938", "tcp_80", "tcp_443", "tls_443",
-    "dns_udp", "dns_tcp", "dns_system", "admin",
-)  # fmt: skip
-assert sorted(COLUMNS) == sorted(CHECK_IDS), "every check id needs exactly one column"
 
 
 @dataclass(frozen=True, slots=True)
 class ReportOptions:
-    """How to render (not what): language, zone, titles, and the judge's allowed networks.
+    """How to render (not what): language and zone.
 
     ``first_seen`` maps host name -> when its credential problem was first
-    seen (from history, later); missing hosts use the audit's time.
+    seen (from history); hosts without an entry use the finding's own
+    ``observed_at``, else the audit's time.
     """
 
     lang: str = "de"
     tz: tzinfo = field(default_factory=lambda: ZoneInfo("UTC"))
-    titles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    expected_networks: tuple[IPv4Network | IPv6Network, ...] = ()
     first_seen: Mapping[str, datetime] | None = None
 
 
@@ -56,19 +50,21 @@ class Cell:
     check_id: str
     verdict: str
     text: str
-    reason: str
 
 
 @dataclass(frozen=True, slots=True)
 class FindingView:
+    code: str
+    verdict: str
+    verdict_text: str
     severity: str
-    severity_text: str
     owner: str
     owner_text: str
-    what: str
-    fix: str
+    what: tuple[Segment, ...]
+    fix: tuple[Segment, ...]
     checks: str
-    details: tuple[str, ...]
+    check_ids: str  # space-separated, for data-check
+    detail: str  # raw technical detail (a stage's message), English
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +73,7 @@ class EvidenceView:
     title: str
     verdict: str
     verdict_text: str
-    reason: str
+    facts: tuple[Fact, ...]
     rows: tuple[EvidenceRow, ...]
 
 
@@ -105,46 +101,29 @@ def problems_first(host: HostResult) -> tuple[bool, int, int, int, str]:
     return (host.compliant, STAGE_ORDER.index(host.stage), -fails, -open_, host.name)
 
 
-def columns(options: ReportOptions) -> tuple[Column, ...]:
-    words = Words(options.lang)
-    return tuple(
-        Column(c, words.t("column." + c), options.titles.get(c, {}).get(options.lang, ""))
-        for c in COLUMNS
-    )
+def columns(run: RunResult, lang: str) -> tuple[Column, ...]:
+    return tuple(Column(c.id, c.label[lang], c.title[lang]) for c in run.checks)
 
 
-def host_view(
-    host: HostResult, index: int, audit_time: datetime, options: ReportOptions
-) -> HostView:
+def host_view(run: RunResult, host: HostResult, index: int, options: ReportOptions) -> HostView:
     """One host's row, findings and evidence, in ``options.lang``."""
     words = Words(options.lang)
+    infos = {c.id: c for c in run.checks}
     checks = {c.id: c for c in host.checks}
     cells = tuple(
-        Cell(
-            cid,
-            checks[cid].verdict.value,
-            words.verdict(checks[cid].verdict),
-            text(checks[cid].reason),
-        )
-        for cid in COLUMNS
-        if cid in checks
+        Cell(c.id, checks[c.id].verdict.value, words.verdict(checks[c.id].verdict))
+        for c in run.checks
+        if c.id in checks
     )
-    found = host_findings(
-        host,
-        audit_time=audit_time.astimezone(options.tz),
-        first_seen=options.first_seen,
-        expected_networks=options.expected_networks,
-    )
-    findings = tuple(_finding_view(f, words) for f in found)
+    labels = {c.id: c.label[options.lang] for c in run.checks}
+    since = credential_since(host, parse(run.started_at), options)
+    found = host_findings(host, [c.id for c in run.checks])
+    findings = tuple(_finding_view(f, host, words, labels, since) for f in found)
     evidence = tuple(
-        EvidenceView(
-            cid, _title(cid, options), checks[cid].verdict.value,
-            words.verdict(checks[cid].verdict), text(checks[cid].reason, 1000),
-            evidence_rows(checks[cid]),
-        )
-        for cid in COLUMNS
-        if cid in checks and checks[cid].verdict is not Verdict.NOT_APPLICABLE
-    )  # fmt: skip
+        _evidence_view(infos[c.id], checks[c.id], words, options)
+        for c in run.checks
+        if c.id in checks and checks[c.id].verdict is not Verdict.NOT_APPLICABLE
+    )
     return HostView(
         anchor=f"host-{index}",
         name=text(host.name, 500),
@@ -155,29 +134,64 @@ def host_view(
         stage_text=words.t("stage." + host.stage.value),
         stage_reason=text(host.stage_reason, 1000),
         compliant=host.compliant,
-        duration=f"{host.duration_s:.1f} s",
+        duration=f"{host.duration_s:.1f} s".replace(".", "," if options.lang == "de" else "."),
         cells=cells,
         findings=findings,
         evidence=evidence,
     )
 
 
-def _title(check_id: str, options: ReportOptions) -> str:
-    full = options.titles.get(check_id, {}).get(options.lang)
-    return full or Words(options.lang).t("column." + check_id)
+def credential_since(host: HostResult, audit_time: datetime, options: ReportOptions) -> str:
+    """Date a credential problem was first seen: history, else its observation, else the audit."""
+    seen = (options.first_seen or {}).get(host.name)
+    if seen is None:
+        observed = [
+            f.params.get("observed_at")
+            for f in (host.stage_finding, *(f for c in host.checks for f in c.findings))
+            if f is not None and f.code.startswith("credentials.")
+        ]
+        try:
+            seen = parse(str(observed[0])) if observed and observed[0] else audit_time
+        except ValueError:
+            seen = audit_time
+    return local_date(seen, options.tz, options.lang)
 
 
-def _finding_view(item: Finding, words: Words) -> FindingView:
-    what, fix = describe(item, words)
+def _finding_view(
+    item: HostFinding, host: HostResult, words: Words, labels: Mapping[str, str], since: str
+) -> FindingView:
+    said: Described = describe(item, words, labels, since)
+    stage = host.stage_finding is not None and not item.check_ids
     return FindingView(
-        severity=item.severity.value,
-        severity_text=words.verdict(item.severity),
-        owner=item.owner.value,
-        owner_text=words.t("owner." + item.owner.value),
-        what=text(what, 2000),
-        fix=text(fix, 2000),
-        checks=", ".join(words.t("column." + c) for c in item.check_ids if c in COLUMNS),
-        details=tuple(text(d, 1000) for d in item.detail),
+        code=item.code,
+        verdict=item.finding.verdict.value,
+        verdict_text=words.verdict(item.finding.verdict),
+        severity=item.finding.severity.value,
+        owner=item.finding.owner.value,
+        owner_text=words.t("owner." + item.finding.owner.value),
+        what=_bounded(said.what),
+        fix=_bounded(said.fix),
+        checks=", ".join(labels.get(c, c) for c in item.check_ids),
+        check_ids=" ".join(item.check_ids),
+        detail=text(host.stage_reason, 1000) if stage else "",
+    )
+
+
+def _bounded(segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
+    return tuple(Segment(text(s.text, 500) if s.raw else s.text, s.raw) for s in segments)
+
+
+def _evidence_view(
+    info: CheckInfo, check: Check, words: Words, options: ReportOptions
+) -> EvidenceView:
+    found = evidence_of(check, info.kind, words, options.tz)
+    return EvidenceView(
+        check_id=check.id,
+        title=info.title[options.lang],
+        verdict=check.verdict.value,
+        verdict_text=words.verdict(check.verdict),
+        facts=found.facts,
+        rows=found.rows,
     )
 
 
@@ -207,7 +221,7 @@ def customer_view(
     words = Words(options.lang)
     audit_time = parse(run.started_at)
     ordered = sorted(hosts, key=problems_first)
-    views = tuple(host_view(h, n, audit_time, options) for n, h in enumerate(ordered, 1))
+    views = tuple(host_view(run, h, n, options) for n, h in enumerate(ordered, 1))
     compliant = sum(h.compliant for h in hosts)
     role_lines = tuple(
         words.t("ui.role_line", role=words.t("roles." + role.value),
@@ -216,11 +230,10 @@ def customer_view(
         for role in Role
         if any(h.role is role for h in hosts)
     )  # fmt: skip
-    counts = {o: sum(f.owner == o.value for v in views for f in v.findings) for o in Owner}
+    owners = [f.owner for v in views for f in v.findings]
     tasks = tuple(
-        words.t("ui.task_count", owner=words.t("owner." + o.value), count=n)
-        for o, n in counts.items()
-        if n
+        words.t("ui.task_count", owner=words.t("owner." + o), count=owners.count(o))
+        for o in dict.fromkeys(sorted(owners, key=["customer_it", "msp", "isp"].index))
     )
     legend = tuple(
         (v.value, words.verdict(v), words.t("verdict_meaning." + v.value)) for v in Verdict
@@ -234,7 +247,7 @@ def customer_view(
         role_lines=role_lines,
         tasks=tasks,
         audited_at=local_time(audit_time, options.tz, options.lang),
-        columns=columns(options),
+        columns=columns(run, options.lang),
         legend=legend,
         hosts=views,
     )

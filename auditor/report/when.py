@@ -64,3 +64,9 @@ def local_time(moment: datetime, tz: tzinfo, lang: str) -> str:
     if lang == "de":
         return f"{here:%d.%m.%Y, %H:%M} {_GERMAN_ZONE_NAMES.get(name, name)}"
     return f"{here:%Y-%m-%d %H:%M} {name}"
+
+
+def local_date(moment: datetime, tz: tzinfo, lang: str) -> str:
+    """``20.11.2026`` (de) or ``2026-11-20`` (en): the day ``moment`` falls on in ``tz``."""
+    here = moment.astimezone(tz)
+    return f"{here:%d.%m.%Y}" if lang == "de" else f"{here:%Y-%m-%d}"

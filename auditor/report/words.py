@@ -64,10 +64,13 @@ class Words:
         text: str = catalogue()[section][name][self.lang]
         return text.format(**params) if params else text
 
-    def finding(self, key: str, part: str, params: Mapping[str, str]) -> str:
-        """``what`` or ``fix`` of finding ``key`` filled with ``params``."""
-        text: str = catalogue()["finding"][key][part][self.lang]
-        return text.format_map(params)
+    def code(self, code: str, part: str = "outcome") -> str:
+        """``outcome``, ``what`` or ``fix`` of a judge code, unfilled (``{port}`` stays)."""
+        text: str = catalogue()["code"][code][part][self.lang]
+        return text
+
+    def has_code(self, code: str) -> bool:
+        return code in catalogue()["code"]
 
     def verdict(self, verdict: Verdict) -> str:
         """Symbol and word, e.g. ``✘ nicht erfüllt``."""

@@ -10,11 +10,9 @@ import os
 import tempfile
 from collections.abc import Mapping
 from datetime import datetime
-from ipaddress import ip_network
 from pathlib import Path
 
 from auditor.model import RunResult
-from auditor.profile import Profile, load_profile
 from auditor.report.render import customer_pages, render_customer, render_index
 from auditor.report.view import ReportOptions
 from auditor.report.when import zone
@@ -35,7 +33,6 @@ def write_reports(
     run: RunResult,
     out_dir: Path,
     *,
-    profile: Profile | None = None,
     lang: str = "de",
     timezone: str | None = None,
     first_seen: Mapping[str, datetime] | None = None,
@@ -46,13 +43,7 @@ def write_reports(
     zone. ``first_seen`` (host -> first sighting of a credential problem)
     comes from history once it exists; without it the audit's time is used.
     """
-    options = ReportOptions(
-        lang=lang,
-        tz=zone(timezone),
-        titles=(profile or load_profile()).titles,
-        expected_networks=tuple(ip_network(net) for net in run.expected_networks),
-        first_seen=first_seen,
-    )
+    options = ReportOptions(lang=lang, tz=zone(timezone), first_seen=first_seen)
     pages = customer_pages(run)
     written = []
     for page in pages:

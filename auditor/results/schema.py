@@ -1,12 +1,17 @@
 """The results document: a public, versioned JSON format for one audit run.
 
 Reports, history, mail, exit codes and anyone's monitoring read it, so it is
-an API: ``results.v1.schema.json`` (JSON Schema 2020-12) describes it, and
-:func:`validate` adds the rules JSON Schema cannot state (every host carries
-every check id exactly once; timestamps are ISO 8601 with a UTC offset).
-:func:`to_document` and :func:`from_document` round-trip a
+an API: ``results.v2.schema.json`` (JSON Schema 2020-12) describes it, and
+:func:`validate` adds the rules JSON Schema cannot state: every host carries
+every check of ``run.profile.checks`` exactly once; every finding has its
+check's verdict, a passing or not-applicable check has none, and every other
+check of a fully audited host has at least one; a host has a
+``stage_finding`` exactly when it was not fully audited; timestamps are ISO
+8601 with a UTC offset. So a consumer can trust that no finding contradicts
+its verdict. :func:`to_document` and :func:`from_document` round-trip a
 :class:`~auditor.model.RunResult` exactly (evidence must be JSON values:
-lists, not tuples, to compare equal after the trip).
+lists, not tuples, to compare equal after the trip). Version 1 documents are
+read through :mod:`auditor.results.upgrade`.
 """
 
 from __future__ import annotations
@@ -23,19 +28,22 @@ import jsonschema
 
 from auditor.errors import AuditorError
 from auditor.model import (
-    CHECK_IDS,
     Check,
+    CheckInfo,
     Connection,
+    Finding,
     HostResult,
     InventoryProblem,
+    Owner,
     Role,
     RunResult,
+    Severity,
     Stage,
     Verdict,
 )
 
-SCHEMA_VERSION = 1
-SCHEMA_FILE = "results.v1.schema.json"
+SCHEMA_VERSION = 2
+SCHEMA_FILES = {1: "results.v1.schema.json", 2: "results.v2.schema.json"}
 
 
 class ResultsError(AuditorError):
@@ -43,9 +51,9 @@ class ResultsError(AuditorError):
 
 
 @cache
-def json_schema() -> Mapping[str, Any]:
-    """The bundled JSON Schema of version :data:`SCHEMA_VERSION`."""
-    text = resources.files("auditor.results").joinpath(SCHEMA_FILE).read_text("utf-8")
+def json_schema(version: int = SCHEMA_VERSION) -> Mapping[str, Any]:
+    """The bundled JSON Schema of ``version`` (default: the current one)."""
+    text = resources.files("auditor.results").joinpath(SCHEMA_FILES[version]).read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
@@ -63,6 +71,17 @@ def _summary(hosts: tuple[HostResult, ...]) -> dict[str, Any]:
     }
 
 
+def finding_doc(item: Finding) -> dict[str, Any]:
+    return {
+        "code": item.code,
+        "verdict": item.verdict.value,
+        "owner": item.owner.value,
+        "severity": item.severity.value,
+        "targets": list(item.targets),
+        "params": dict(item.params),
+    }
+
+
 def _host_doc(host: HostResult) -> dict[str, Any]:
     return {
         "name": host.name,
@@ -72,6 +91,7 @@ def _host_doc(host: HostResult) -> dict[str, Any]:
         "connection": host.connection.value,
         "stage": host.stage.value,
         "stage_reason": host.stage_reason,
+        "stage_finding": finding_doc(host.stage_finding) if host.stage_finding else None,
         "payload": host.payload,
         "security_finding": host.security_finding,
         "started_at": host.started_at,
@@ -83,10 +103,15 @@ def _host_doc(host: HostResult) -> dict[str, Any]:
                 "verdict": check.verdict.value,
                 "reason": check.reason,
                 "evidence": dict(check.evidence),
+                "findings": [finding_doc(f) for f in check.findings],
             }
             for check in host.checks
         ],
     }
+
+
+def _check_info_doc(info: CheckInfo) -> dict[str, Any]:
+    return {"id": info.id, "kind": info.kind, "title": dict(info.title), "label": dict(info.label)}
 
 
 def to_document(run: RunResult) -> dict[str, Any]:
@@ -101,6 +126,7 @@ def to_document(run: RunResult) -> dict[str, Any]:
             "profile": {
                 "name": run.profile_name,
                 "version": run.profile_version,
+                "checks": [_check_info_doc(info) for info in run.checks],
                 "expected_networks": list(run.expected_networks),
                 "reflector": run.reflector,
             },
@@ -142,37 +168,81 @@ def _check_timestamp(value: str, where: str, source: str) -> None:
         raise ResultsError(f"{source}: {where}: {value!r} is not an ISO 8601 time with offset")
 
 
-def validate(doc: object, source: str = "results") -> None:
-    """Raise :class:`ResultsError` (``source: path: what``) unless ``doc`` is a v1 document."""
-    if isinstance(doc, dict) and doc.get("schema_version") != SCHEMA_VERSION:
-        version = doc.get("schema_version")
-        raise ResultsError(
-            f"{source}: schema_version: {version!r} is not supported (expected {SCHEMA_VERSION})"
-        )
+def schema_errors(doc: object, version: int, source: str) -> None:
+    """Raise the best JSON Schema error of ``doc`` against schema ``version``, if any."""
     error = jsonschema.exceptions.best_match(
-        jsonschema.Draft202012Validator(json_schema()).iter_errors(doc)
+        jsonschema.Draft202012Validator(json_schema(version)).iter_errors(doc)
     )
     if error is not None:
         raise ResultsError(f"{source}: {_path(error.absolute_path)}: {_one_line(error.message)}")
+
+
+def validate(doc: object, source: str = "results") -> None:
+    """Raise :class:`ResultsError` (``source: path: what``) unless ``doc`` is a v2 document."""
+    if isinstance(doc, dict) and doc.get("schema_version") != SCHEMA_VERSION:
+        version = doc.get("schema_version")
+        raise ResultsError(
+            f"{source}: schema_version: {version!r} is not supported here (expected {SCHEMA_VERSION})"
+        )
+    schema_errors(doc, SCHEMA_VERSION, source)
     assert isinstance(doc, dict)  # the schema says so
     _check_timestamp(doc["run"]["started_at"], "run.started_at", source)
     _check_timestamp(doc["run"]["finished_at"], "run.finished_at", source)
+    declared = [c["id"] for c in doc["run"]["profile"]["checks"]]
+    if len(set(declared)) != len(declared):
+        raise ResultsError(f"{source}: run.profile.checks: a check id is declared twice")
     for index, host in enumerate(doc["hosts"]):
         where = f"hosts[{index}]"
         _check_timestamp(host["started_at"], f"{where}.started_at", source)
-        _check_ids_once(host, where, source)
+        _check_ids_once(host, declared, where, source)
+        _check_findings(host, where, source)
 
 
-def _check_ids_once(host: Mapping[str, Any], where: str, source: str) -> None:
-    """Every host carries every check id exactly once (JSON Schema cannot say this)."""
+def _check_ids_once(host: Mapping[str, Any], declared: list[str], where: str, source: str) -> None:
+    """Every host carries every declared check exactly once (JSON Schema cannot say this)."""
     seen = Counter(check["id"] for check in host["checks"])
     problems = [f"{check_id} repeated" for check_id, n in seen.items() if n > 1]
-    problems += [f"{check_id} missing" for check_id in CHECK_IDS if check_id not in seen]
+    problems += [f"{check_id} missing" for check_id in declared if check_id not in seen]
+    problems += [f"{check_id} not declared" for check_id in seen if check_id not in declared]
     if problems:
         raise ResultsError(
             f"{source}: {where}.checks: host {host['name']}: {', '.join(problems)}"
-            " (every check id exactly once)"
+            " (every check of run.profile.checks exactly once)"
         )
+
+
+def _check_findings(host: Mapping[str, Any], where: str, source: str) -> None:
+    """No finding contradicts its verdict; what did not pass is explained."""
+    judged = host["stage"] == Stage.JUDGED.value
+    if judged == (host["stage_finding"] is not None):
+        state = "has a stage_finding" if judged else "has no stage_finding"
+        raise ResultsError(
+            f"{source}: {where}: host {host['name']} at stage {host['stage']} {state}"
+        )
+    for n, check in enumerate(host["checks"]):
+        at = f"{where}.checks[{n}]"
+        verdict, found = check["verdict"], check["findings"]
+        if verdict in (Verdict.PASS.value, Verdict.NOT_APPLICABLE.value) and found:
+            raise ResultsError(f"{source}: {at}: a {verdict} check carries findings")
+        wrong = [f["code"] for f in found if f["verdict"] != verdict]
+        if wrong:
+            raise ResultsError(
+                f"{source}: {at}: finding {wrong[0]} contradicts the check's verdict {verdict}"
+            )
+        open_ = verdict not in (Verdict.PASS.value, Verdict.NOT_APPLICABLE.value)
+        if judged and open_ and not found:
+            raise ResultsError(f"{source}: {at}: a {verdict} check without a finding")
+
+
+def finding_from(doc: Mapping[str, Any]) -> Finding:
+    return Finding(
+        code=doc["code"],
+        verdict=Verdict(doc["verdict"]),
+        owner=Owner(doc["owner"]),
+        severity=Severity(doc["severity"]),
+        targets=tuple(doc["targets"]),
+        params=dict(doc["params"]),
+    )
 
 
 def _host(doc: Mapping[str, Any]) -> HostResult:
@@ -190,6 +260,7 @@ def _host(doc: Mapping[str, Any]) -> HostResult:
                 verdict=Verdict(c["verdict"]),
                 reason=c["reason"],
                 evidence=c["evidence"],
+                findings=tuple(finding_from(f) for f in c["findings"]),
             )
             for c in doc["checks"]
         ),
@@ -197,11 +268,16 @@ def _host(doc: Mapping[str, Any]) -> HostResult:
         duration_s=float(doc["duration_s"]),
         payload=doc["payload"],
         security_finding=doc["security_finding"],
+        stage_finding=finding_from(doc["stage_finding"]) if doc["stage_finding"] else None,
     )
 
 
 def from_document(doc: object, source: str = "results") -> RunResult:
-    """Validate ``doc`` and rebuild the :class:`RunResult` it was made from."""
+    """Validate ``doc`` (version 2, or version 1 upgraded) and rebuild its :class:`RunResult`."""
+    if isinstance(doc, dict) and doc.get("schema_version") == 1:
+        from auditor.results.upgrade import upgrade_v1
+
+        doc = upgrade_v1(doc, source)
     validate(doc, source)
     assert isinstance(doc, dict)
     run = doc["run"]
@@ -212,6 +288,10 @@ def from_document(doc: object, source: str = "results") -> RunResult:
         auditor_version=run["auditor_version"],
         profile_name=run["profile"]["name"],
         profile_version=run["profile"]["version"],
+        checks=tuple(
+            CheckInfo(c["id"], c["kind"], dict(c["title"]), dict(c["label"]))
+            for c in run["profile"]["checks"]
+        ),
         expected_networks=tuple(run["profile"]["expected_networks"]),
         reflector=run["profile"]["reflector"],
         inventory_sources=tuple(run["inventory_sources"]),

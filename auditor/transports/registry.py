@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from auditor.errors import ConnectError
+from auditor.errors import ConnectError, UnsupportedConnection
 from auditor.model import Connection, Target
 from auditor.transports.base import Transport, TransportResult
 from auditor.transports.local import LocalTransport
@@ -18,8 +18,9 @@ class UnsupportedTransport:
         self._connection = connection
 
     async def connect(self, deadline: float) -> None:
-        raise ConnectError(
-            f"connection type {self._connection.value!r} is not supported by this version"
+        raise UnsupportedConnection(
+            f"connection type {self._connection.value!r} is not supported by this version",
+            connection=self._connection.value,
         )
 
     async def run(self, command: str, stdin: bytes, timeout_s: float) -> TransportResult:

@@ -29,17 +29,23 @@ import asyncssh
 from auditor.errors import (
     AuthError,
     ConnectError,
+    ConnectRefused,
+    ConnectTimeout,
+    ConnectUnreachable,
     CredentialsMissing,
     HostKeyChanged,
     HostKeyUnknown,
+    LoginTimeout,
     PayloadTimeout,
     ResolveError,
+    SshHandshakeFailed,
 )
 from auditor.model import Target
 from auditor.transports.base import TransportResult
 from auditor.transports.jump import parse_jump
 
 MAX_OUTPUT_BYTES = 2_000_000  # a hostile host cannot make us buffer more than this
+_UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN}
 
 
 class HostKeyPolicy(enum.StrEnum):
@@ -89,33 +95,50 @@ def _record_key(settings: SshSettings, host: str, port: int, key: asyncssh.SSHKe
         handle.write(line)
 
 
-async def _resolve(address: str, port: int) -> tuple[int, str]:
+async def _resolve(address: str, port: int, via: str | None = None) -> tuple[int, str]:
     loop = asyncio.get_running_loop()
     try:
         infos = await loop.getaddrinfo(address, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise ResolveError(f"management address {address!r} does not resolve: {exc}") from None
+        raise ResolveError(
+            f"management address {address!r} does not resolve: {exc}", address=address, via=via
+        ) from None
     family, _, _, _, sockaddr = infos[0]
     return family, str(sockaddr[0])
 
 
-async def _open_tcp(family: int, ip: str, port: int, timeout_s: float) -> socket.socket:
+async def _open_tcp(
+    family: int, ip: str, port: int, timeout_s: float, via: str | None = None
+) -> socket.socket:
     loop = asyncio.get_running_loop()
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setblocking(False)
+    facts: dict[str, str | int | float | None] = {
+        "address": ip,
+        "port": port,
+        "connection": "ssh",
+        "via": via,
+    }
     try:
         async with asyncio.timeout(timeout_s):
             await loop.sock_connect(sock, (ip, port))
     except TimeoutError:
         sock.close()
-        raise ConnectError(
-            f"no answer from {ip}:{port} within {timeout_s:g}s (filtered?)"
+        raise ConnectTimeout(
+            f"no answer from {ip}:{port} within {timeout_s:g}s (filtered?)",
+            timeout_s=timeout_s,
+            **facts,
         ) from None
     except OSError as exc:
         sock.close()
         name = errno.errorcode.get(exc.errno or 0, "error")
-        what = "refused (nothing listens?)" if exc.errno == errno.ECONNREFUSED else exc.strerror
-        raise ConnectError(f"TCP {ip}:{port} {what} [{name}]") from None
+        if exc.errno == errno.ECONNREFUSED:
+            kind: type[ConnectError] = ConnectRefused
+            what = "refused (nothing listens?)"
+        else:
+            kind = ConnectUnreachable if exc.errno in _UNREACHABLE else ConnectError
+            what = exc.strerror or "failed"
+        raise kind(f"TCP {ip}:{port} {what} [{name}]", errno=name, **facts) from None
     return sock
 
 
@@ -196,8 +219,8 @@ class SshTransport:
 
     async def _open_jump(self, timeout_s: float) -> asyncssh.SSHClientConnection:
         jump = parse_jump(self._target.jump_host or "")
-        family, ip = await _resolve(jump.host, jump.port)
-        sock = await _open_tcp(family, ip, jump.port, timeout_s)
+        family, ip = await _resolve(jump.host, jump.port, via=jump.host)
+        sock = await _open_tcp(family, ip, jump.port, timeout_s, via=jump.host)
         options: dict[str, object] = {
             "config": None,
             "sock": sock,
@@ -208,37 +231,44 @@ class SshTransport:
         if jump.user:
             options["username"] = jump.user
         options["known_hosts"], recorded = self._known_hosts([jump.host, ip], jump.port)
-        self._jump = await self._handshake(options, recorded=recorded, via="jump host ")
+        self._jump = await self._handshake(options, recorded=recorded, jump=jump.host)
         return self._jump
 
     async def _handshake(
-        self, options: dict[str, object], *, recorded: bool, via: str = ""
+        self, options: dict[str, object], *, recorded: bool, jump: str | None = None
     ) -> asyncssh.SSHClientConnection:
+        via = "jump host " if jump else ""
+        facts: dict[str, str | int | None] = {"address": str(options["host"]), "via": jump}
         try:
             return await asyncssh.connect(**options)
         except asyncssh.HostKeyNotVerifiable as exc:
             if recorded:
                 raise HostKeyChanged(
                     f"{via}host key differs from the recorded one: possible interception, "
-                    f"not audited ({exc.reason})"
+                    f"not audited ({exc.reason})",
+                    **facts,
                 ) from None
             raise HostKeyUnknown(
                 f"{via}host key not recorded in known_hosts and policy is strict "
-                "(use --host-key-policy accept-new to record it)"
+                "(use --host-key-policy accept-new to record it)",
+                **facts,
             ) from None
         except asyncssh.PermissionDenied:
+            user = str(options["username"])
             missing = self._missing_credentials()
             if missing:
                 raise CredentialsMissing(
-                    f"{via}authentication refused for user {options['username']!r}: {missing}"
+                    f"{via}authentication refused for user {user!r}: {missing}", user=user, via=jump
                 ) from None
             raise AuthError(
-                f"{via}authentication refused for user {options['username']!r}"
+                f"{via}authentication refused for user {user!r}", user=user, via=jump
             ) from None
         except TimeoutError:
-            raise ConnectError(f"{via}SSH handshake/login did not finish in time") from None
+            raise LoginTimeout(
+                f"{via}SSH handshake/login did not finish in time", **facts
+            ) from None
         except (asyncssh.Error, OSError) as exc:
-            raise ConnectError(f"{via}SSH handshake failed: {exc}") from None
+            raise SshHandshakeFailed(f"{via}SSH handshake failed: {exc}", **facts) from None
 
     async def run(self, command: str, stdin: bytes, timeout_s: float) -> TransportResult:
         assert self._conn is not None, "connect() first"

@@ -1,0 +1,167 @@
+"""Every code the judge can give an observed item or a finding, with its verdict and owner.
+
+One table, so that a code always means the same verdict (the report can
+merge equal findings of different checks, and a test proves that no finding
+contradicts its check) and so that the word catalogue can be checked against
+it: every code here has words in ``report/words.yaml`` and nothing else has.
+
+An *outcome* is what happened to one observed item (a target, a resolver and
+name, the sudo probe); outcomes of a ``pass`` verdict never become findings.
+Owners: the customer's IT for its firewalls, resolvers, proxies and
+credentials; the ISP when an external resolver answers wrongly (the DNS judge
+decides that per resolver); the MSP when the auditor could not observe
+something, or for its own inventory. Pure data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from auditor.model import Finding, Owner, ParamValue, Severity, Verdict
+
+_PASS, _FAIL = Verdict.PASS, Verdict.FAIL
+_INC, _ERR = Verdict.INCONCLUSIVE, Verdict.ERROR
+_IT, _MSP = Owner.CUSTOMER_IT, Owner.MSP
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    verdict: Verdict
+    owner: Owner | None = None  # None: a pass outcome, never a finding
+    severity: Severity = Severity.BLOCKING
+
+
+CODES: Mapping[str, Code] = {
+    # --- any probe: the auditor could not observe it ----------------------------------
+    "probe.missing": Code(_ERR, _MSP),  # planned, but no (well-formed) observation came back
+    "probe.deadline": Code(_ERR, _MSP),  # still running when the payload deadline came
+    "probe.not_observable": Code(_ERR, _MSP),  # this host has no tool for it (sh payload)
+    "probe.error": Code(_ERR, _MSP),  # the probe itself failed (detail in the evidence)
+    "probe.unknown_status": Code(_ERR, _MSP),  # a status this auditor does not know
+    "probe.unreadable": Code(_ERR, _MSP),  # the observation could not be read
+    # --- a target name, before any port was tried --------------------------------------
+    "target.unresolved": Code(_ERR, _IT),  # not tested: the name did not resolve
+    "target.resolve_timeout": Code(_ERR, _IT),
+    "target.sinkhole": Code(_ERR, _IT),  # not tested: the name led to a sinkhole/bogon
+    "target.sinkhole_answered": Code(_INC, _IT),  # a sinkhole answered: proves nothing
+    # --- connect outcomes shared by tcp, tls and udp ----------------------------------
+    "net.unreachable": Code(_FAIL, _IT),
+    "net.blocked_locally": Code(_FAIL, _IT),
+    # --- tcp ----------------------------------------------------------------------------
+    "tcp.connected": Code(_PASS),
+    "tcp.refused": Code(_FAIL, _IT),
+    "tcp.filtered": Code(_FAIL, _IT),
+    "tcp.indistinct": Code(_INC, _IT),  # did not connect; the host's tools cannot say why
+    # --- udp (the provider's reflector) ----------------------------------------------
+    "udp.echoed": Code(_PASS),
+    "udp.no_answer": Code(_INC, _IT),
+    "udp.no_reflector": Code(_INC, _MSP),
+    "udp.closed": Code(_FAIL, _IT),
+    "udp.intercepted": Code(_FAIL, _IT),
+    # --- tls ----------------------------------------------------------------------------
+    "tls.verified": Code(_PASS),
+    "tls.intercepted": Code(_FAIL, _IT),
+    "tls.handshake_failed": Code(_FAIL, _IT),
+    # --- dns over udp/tcp, per resolver and name ---------------------------------------
+    "dns.answered": Code(_PASS),
+    "dns.answer_unverified": Code(_INC, _MSP),  # a tool's answer: query id not checkable
+    "dns.empty_unverified": Code(_INC, _MSP),  # a tool's empty answer: NODATA or truncated
+    "dns.no_resolver": Code(_FAIL, _IT),
+    "dns.no_names": Code(_ERR, _MSP),
+    "dns.timeout": Code(_FAIL, _IT),
+    "dns.refused": Code(_FAIL, _IT),
+    "dns.unreachable": Code(_FAIL, _IT),
+    "dns.blocked_locally": Code(_FAIL, _IT),
+    "dns.id_mismatch": Code(_FAIL, _IT),
+    "dns.malformed": Code(_FAIL, _IT),
+    "dns.truncated": Code(_INC, _IT),
+    "dns.nxdomain": Code(_FAIL, _IT),  # owner: ISP for an external resolver
+    "dns.servfail": Code(_FAIL, _IT),
+    "dns.rcode": Code(_FAIL, _IT),
+    "dns.nodata": Code(_FAIL, _IT),
+    "dns.sinkhole": Code(_FAIL, _IT),
+    # --- the system resolver ------------------------------------------------------------
+    "dns_system.resolved": Code(_PASS),
+    "dns_system.unverified": Code(_INC, _MSP),  # nslookup: /etc/hosts and nsswitch unseen
+    "dns_system.failed": Code(_FAIL, _IT),
+    "dns_system.sinkhole": Code(_FAIL, _IT),
+    "dns_system.timeout": Code(_FAIL, _IT),
+    # --- admin rights: the contract's evidence of valid credentials ---------------------
+    "admin.uid0": Code(_PASS),
+    "admin.sudo_nopasswd": Code(_PASS),
+    "admin.sudo_password": Code(_PASS),
+    "admin.unproven": Code(_INC, _MSP),
+    "admin.not_observed": Code(_ERR, _MSP),
+    "credentials.refused": Code(_FAIL, _IT),
+    "credentials.missing": Code(_FAIL, _IT),
+    "credentials.become_password_wrong": Code(_FAIL, _IT),
+    "credentials.become_password_missing": Code(_FAIL, _IT),
+    "credentials.not_in_sudoers": Code(_FAIL, _IT),
+    "credentials.no_sudo": Code(_FAIL, _IT),
+    # --- TeamViewer Host --------------------------------------------------------------
+    "teamviewer.host_running": Code(_PASS),
+    "teamviewer.not_installed": Code(_FAIL, _IT),
+    "teamviewer.not_running": Code(_FAIL, _IT),
+    "teamviewer.full_client": Code(_FAIL, _IT),
+    "teamviewer.running_unknown": Code(_INC, _MSP),
+    "teamviewer.module_unknown": Code(_INC, _MSP),
+    "teamviewer.config_only": Code(_INC, _MSP),
+    "teamviewer.not_observed": Code(_ERR, _MSP),
+    # --- stages: why a host was not audited (from the transports' typed exceptions) -----
+    "inventory.invalid": Code(_ERR, _MSP),
+    "resolve.failed": Code(_ERR, _MSP),
+    "connect.refused": Code(_ERR, _IT),
+    "connect.timeout": Code(_ERR, _IT),
+    "connect.unreachable": Code(_ERR, _IT),
+    "connect.failed": Code(_ERR, _IT),
+    "connect.unsupported": Code(_ERR, _MSP),
+    "ssh.handshake_failed": Code(_ERR, _MSP),
+    "ssh.login_timeout": Code(_ERR, _MSP),
+    "hostkey.changed": Code(_ERR, _MSP, Severity.SECURITY),
+    "hostkey.unknown": Code(_ERR, _MSP),
+    "probe.failed": Code(_ERR, _MSP),  # the payload delivered no observations
+    "probe.timeout": Code(_ERR, _MSP),
+    "probe.malformed": Code(_ERR, _MSP),
+    "host.deadline": Code(_ERR, _MSP),
+    "internal.error": Code(_ERR, _MSP),
+    # --- results of an older auditor (schema 1) that carry no codes --------------------
+    "result.unexplained": Code(_ERR, _MSP),
+}
+
+# Outcomes whose verdict depends on what they explain: an older results file
+# (schema 1) knew the verdict but not the code.
+VERDICT_FREE: frozenset[str] = frozenset({"result.unexplained"})
+
+
+def verdict_of(code: str) -> Verdict:
+    return CODES[code].verdict
+
+
+def finding(
+    code: str,
+    targets: Iterable[str] = (),
+    params: Mapping[str, ParamValue | None] | None = None,
+    *,
+    owner: Owner | None = None,
+    verdict: Verdict | None = None,
+) -> Finding:
+    """The finding ``code`` stands for; ``owner`` overrides the table's (DNS: ISP).
+
+    Parameters that are None are left out, so a missing fact never reads "None".
+    ``verdict`` is only for :data:`VERDICT_FREE` codes.
+    """
+    entry = CODES[code]
+    chosen = entry.owner if owner is None else owner
+    if chosen is None:
+        raise ValueError(f"{code} is a pass outcome, not a finding")
+    if verdict is not None and code not in VERDICT_FREE:
+        raise ValueError(f"{code} has the fixed verdict {entry.verdict}")
+    return Finding(
+        code=code,
+        verdict=verdict or entry.verdict,
+        owner=chosen,
+        severity=entry.severity,
+        targets=tuple(dict.fromkeys(targets)),
+        params={k: v for k, v in sorted((params or {}).items()) if v is not None},
+    )

@@ -1,0 +1,43 @@
+"""Why a host was not audited, as a finding: from the transport's typed exception, never its text.
+
+Each :class:`~auditor.errors.TransportError` class names its code
+(``connect.refused``, ``hostkey.changed``, ``credentials.missing``...) and
+carries plain facts as params (address, port, errno, connection, the jump
+host it happened ``via``); the code table gives verdict, owner and severity.
+Credential findings also carry ``user`` and ``observed_at`` (the
+controller's clock): the contract's evidence of *when* credentials were
+missing or refused. Pure: no I/O, times are inputs.
+"""
+
+from __future__ import annotations
+
+from auditor.errors import TransportError
+from auditor.judge.codes import CODES, finding
+from auditor.model import Finding, InventoryProblem, ParamValue, Stage
+
+
+def transport_finding(
+    exc: TransportError, *, observed_at: str = "", user: str | None = None
+) -> Finding:
+    """The stage finding for a transport failure."""
+    code = exc.code if exc.code in CODES else "connect.failed"
+    params: dict[str, ParamValue | None] = dict(exc.params)
+    if code.startswith("credentials."):
+        params.setdefault("user", user)
+        params["observed_at"] = observed_at or None
+    return finding(code, (), params)
+
+
+def deadline_finding(stage: Stage, host_s: float) -> Finding:
+    """The host's whole budget ran out while it was at ``stage``."""
+    return finding("host.deadline", (), {"stage": stage.value, "timeout_s": host_s})
+
+
+def internal_finding(exc: BaseException) -> Finding:
+    """A bug in the auditor, confined to this host."""
+    return finding("internal.error", (), {"error": type(exc).__name__})
+
+
+def inventory_finding(problem: InventoryProblem) -> Finding:
+    """The host's own inventory entry could not be used."""
+    return finding("inventory.invalid", (), {"source": problem.source, "line": problem.line})
