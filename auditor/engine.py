@@ -108,8 +108,8 @@ class Engine:
         plan = plan_for(self._profile, target)
         progress = _Progress()
         started_at = now_iso()
-        checks: tuple[Check, ...]
-        stopped: Finding | None = None
+        checks: tuple[Check, ...] = ()
+        failure: BaseException | None = None
         transport = self._transport_for(target)
         try:
             async with asyncio.timeout(plan.timeouts.host_s):
@@ -126,20 +126,19 @@ class Engine:
             checks = judge_checks(plan, observations, ctx)
             progress.stage, reason = Stage.JUDGED, "audit complete"
         except TransportError as exc:
-            progress.stage, reason = exc.stage, str(exc)
+            progress.stage, reason, failure = exc.stage, str(exc), exc
             if isinstance(exc, HostKeyChanged):
                 progress.security_finding = reason
-            stopped = transport_finding(exc, observed_at=now_iso(), user=target.user)
-        except TimeoutError:
+        except TimeoutError as exc:
             reason = (
                 f"host deadline of {plan.timeouts.host_s:g}s passed during stage {progress.stage}"
             )
-            stopped = deadline_finding(progress.stage, plan.timeouts.host_s)
+            failure = exc
         except Exception as exc:
-            reason = f"internal error: {type(exc).__name__}: {exc}"
-            stopped = internal_finding(exc)
+            reason, failure = f"internal error: {type(exc).__name__}: {exc}", exc
         finally:
             await transport.close()
+        stopped = None if failure is None else self._stopped(failure, progress.stage, target)
         if stopped is not None:
             checks = unaudited_checks(plan, progress.stage, reason, stopped)
         return _host_result(
@@ -153,6 +152,17 @@ class Engine:
             security_finding=progress.security_finding,
             stage_finding=stopped,
         )
+
+    def _stopped(self, failure: BaseException, stage: Stage, target: Target) -> Finding:
+        """The stage finding for why the audit of ``target`` stopped; never raises."""
+        try:
+            if isinstance(failure, TransportError):
+                return transport_finding(failure, observed_at=now_iso(), user=target.user)
+            if isinstance(failure, TimeoutError):
+                return deadline_finding(stage, self._profile.timeouts.host_s)
+        except Exception as exc:  # a bug in building the finding must not cost the run
+            return internal_finding(exc)
+        return internal_finding(failure)
 
     async def _observe(
         self,

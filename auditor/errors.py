@@ -130,6 +130,8 @@ class CredentialsMissing(AuthError):
     one (requirements.md, admin state ``credentials_missing``).
     """
 
+    code = "credentials.missing"
+
 
 class PayloadError(TransportError):
     stage = Stage.PROBE

@@ -38,8 +38,10 @@ from pathlib import Path
 import pytest
 
 from auditor.lab import Fault, HostSpec, Lab, LabSpec, unique_prefix
+from auditor.lab.inventory import write_inventory
 from auditor.lab.spec import RESOLVER_HIJACK, RESOLVER_NXDOMAIN, RESOLVER_SERVFAIL
 from auditor.model import Role, Secret
+from tests.engine.conftest import Audit, add_admin_hosts, add_extra_hosts, audit_lab
 
 AUDIT_PASSWORD = Secret("Lab-Audit-4711")
 CUSTOMER = "Testkunde GmbH"
@@ -71,6 +73,17 @@ TEST_SPEC = LabSpec(
         HostSpec("busybox", CUSTOMER, Role.SERVER, python=False),
     ),
 )
+
+
+@pytest.fixture(scope="session")
+def lab_audit(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Audit:
+    """One ``auditor run`` over the whole lab (plus the extra inventory entries of
+    tests/engine/conftest.py), shared by the engine, report and invariant tests."""
+    work = tmp_path_factory.mktemp("audit")
+    inventory = write_inventory(lab, work / "inventory.yml")
+    add_extra_hosts(inventory, lab, lab.audit_password.reveal())
+    add_admin_hosts(inventory, lab, lab.audit_password.reveal())
+    return audit_lab(lab, work, inventory=inventory)
 
 
 @pytest.fixture(scope="session")

@@ -73,7 +73,7 @@ def _rule(section: Mapping[str, Any], who: object, ctx: Context) -> Item:
     """First match wins (module docstring)."""
     nopasswd, password = _status(section, "sudo_nopasswd"), _status(section, "sudo_password")
     params = {"user": str(who) if who else None, "observed_at": ctx.observed_at or None}
-    if section.get("euid") == 0:
+    if _is_root(section.get("euid")):
         return Item("admin.uid0", f"logged in as {who or 'root'} (uid 0)")
     if nopasswd == "ok":
         return Item("admin.sudo_nopasswd", f"user {who} may use sudo without a password")
@@ -130,6 +130,11 @@ def _uid_only(check_id: str, observations: Obs, ctx: Context) -> Check:
     else:
         item = Item("admin.unproven", f"logged in as uid {uid}; this payload did not observe sudo")
     return _decided(check_id, item, evidence)
+
+
+def _is_root(uid: object) -> bool:
+    """uid 0, as an integer: JSON's ``false`` equals 0 in Python, and proves nothing."""
+    return isinstance(uid, int) and not isinstance(uid, bool) and uid == 0
 
 
 def _status(section: Mapping[str, Any], key: str) -> str | None:

@@ -27,9 +27,19 @@ _IT, _MSP = Owner.CUSTOMER_IT, Owner.MSP
 
 @dataclass(frozen=True, slots=True)
 class Code:
+    """What a code means: its verdict, who acts (None: a pass outcome, never a finding),
+    its severity, and the parameters its findings may carry (the words may name them)."""
+
     verdict: Verdict
-    owner: Owner | None = None  # None: a pass outcome, never a finding
+    owner: Owner | None = None
     severity: Severity = Severity.BLOCKING
+    params: tuple[str, ...] = ()
+
+
+_PORT = ("proto", "port")
+_DNS = ("resolver", "transport", "resolv_conf")
+_LOGIN = ("user", "observed_at", "via")
+_MGMT = ("address", "port", "connection", "via")
 
 
 CODES: Mapping[str, Code] = {
@@ -46,46 +56,52 @@ CODES: Mapping[str, Code] = {
     "target.sinkhole": Code(_ERR, _IT),  # not tested: the name led to a sinkhole/bogon
     "target.sinkhole_answered": Code(_INC, _IT),  # a sinkhole answered: proves nothing
     # --- connect outcomes shared by tcp, tls and udp ----------------------------------
-    "net.unreachable": Code(_FAIL, _IT),
-    "net.blocked_locally": Code(_FAIL, _IT),
+    "net.unreachable": Code(_FAIL, _IT, params=_PORT),
+    "net.blocked_locally": Code(_FAIL, _IT, params=_PORT),
     # --- tcp ----------------------------------------------------------------------------
     "tcp.connected": Code(_PASS),
-    "tcp.refused": Code(_FAIL, _IT),
-    "tcp.filtered": Code(_FAIL, _IT),
-    "tcp.indistinct": Code(_INC, _IT),  # did not connect; the host's tools cannot say why
+    "tcp.refused": Code(_FAIL, _IT, params=_PORT),
+    "tcp.filtered": Code(_FAIL, _IT, params=(*_PORT, "timeout_s")),
+    "tcp.indistinct": Code(
+        _INC, _IT, params=_PORT
+    ),  # did not connect; the host's tools cannot say why
     # --- udp (the provider's reflector) ----------------------------------------------
     "udp.echoed": Code(_PASS),
-    "udp.no_answer": Code(_INC, _IT),
-    "udp.no_reflector": Code(_INC, _MSP),
-    "udp.closed": Code(_FAIL, _IT),
-    "udp.intercepted": Code(_FAIL, _IT),
+    "udp.no_answer": Code(_INC, _IT, params=("port",)),
+    "udp.no_reflector": Code(_INC, _MSP, params=("port",)),
+    "udp.closed": Code(_FAIL, _IT, params=("port",)),
+    "udp.intercepted": Code(_FAIL, _IT, params=("port",)),
     # --- tls ----------------------------------------------------------------------------
     "tls.verified": Code(_PASS),
-    "tls.intercepted": Code(_FAIL, _IT),
-    "tls.handshake_failed": Code(_FAIL, _IT),
+    "tls.intercepted": Code(_FAIL, _IT, params=("issuer",)),
+    "tls.handshake_failed": Code(_FAIL, _IT, params=_PORT),
     # --- dns over udp/tcp, per resolver and name ---------------------------------------
     "dns.answered": Code(_PASS),
-    "dns.answer_unverified": Code(_INC, _MSP),  # a tool's answer: query id not checkable
-    "dns.empty_unverified": Code(_INC, _MSP),  # a tool's empty answer: NODATA or truncated
-    "dns.no_resolver": Code(_FAIL, _IT),
+    "dns.answer_unverified": Code(
+        _INC, _MSP, params=(*_DNS, "tool")
+    ),  # a tool's answer: query id not checkable
+    "dns.empty_unverified": Code(
+        _INC, _MSP, params=(*_DNS, "tool")
+    ),  # a tool's empty answer: NODATA or truncated
+    "dns.no_resolver": Code(_FAIL, _IT, params=("resolv_conf",)),
     "dns.no_names": Code(_ERR, _MSP),
-    "dns.timeout": Code(_FAIL, _IT),
-    "dns.refused": Code(_FAIL, _IT),
-    "dns.unreachable": Code(_FAIL, _IT),
-    "dns.blocked_locally": Code(_FAIL, _IT),
-    "dns.id_mismatch": Code(_FAIL, _IT),
-    "dns.malformed": Code(_FAIL, _IT),
-    "dns.truncated": Code(_INC, _IT),
-    "dns.nxdomain": Code(_FAIL, _IT),  # owner: ISP for an external resolver
-    "dns.servfail": Code(_FAIL, _IT),
-    "dns.rcode": Code(_FAIL, _IT),
-    "dns.nodata": Code(_FAIL, _IT),
-    "dns.sinkhole": Code(_FAIL, _IT),
+    "dns.timeout": Code(_FAIL, _IT, params=_DNS),
+    "dns.refused": Code(_FAIL, _IT, params=_DNS),
+    "dns.unreachable": Code(_FAIL, _IT, params=_DNS),
+    "dns.blocked_locally": Code(_FAIL, _IT, params=_DNS),
+    "dns.id_mismatch": Code(_FAIL, _IT, params=_DNS),
+    "dns.malformed": Code(_FAIL, _IT, params=_DNS),
+    "dns.truncated": Code(_INC, _IT, params=_DNS),
+    "dns.nxdomain": Code(_FAIL, _IT, params=_DNS),  # owner: ISP for an external resolver
+    "dns.servfail": Code(_FAIL, _IT, params=_DNS),
+    "dns.rcode": Code(_FAIL, _IT, params=(*_DNS, "rcode")),
+    "dns.nodata": Code(_FAIL, _IT, params=_DNS),
+    "dns.sinkhole": Code(_FAIL, _IT, params=(*_DNS, "address")),
     # --- the system resolver ------------------------------------------------------------
     "dns_system.resolved": Code(_PASS),
     "dns_system.unverified": Code(_INC, _MSP),  # nslookup: /etc/hosts and nsswitch unseen
     "dns_system.failed": Code(_FAIL, _IT),
-    "dns_system.sinkhole": Code(_FAIL, _IT),
+    "dns_system.sinkhole": Code(_FAIL, _IT, params=("address",)),
     "dns_system.timeout": Code(_FAIL, _IT),
     # --- admin rights: the contract's evidence of valid credentials ---------------------
     "admin.uid0": Code(_PASS),
@@ -93,12 +109,12 @@ CODES: Mapping[str, Code] = {
     "admin.sudo_password": Code(_PASS),
     "admin.unproven": Code(_INC, _MSP),
     "admin.not_observed": Code(_ERR, _MSP),
-    "credentials.refused": Code(_FAIL, _IT),
-    "credentials.missing": Code(_FAIL, _IT),
-    "credentials.become_password_wrong": Code(_FAIL, _IT),
-    "credentials.become_password_missing": Code(_FAIL, _IT),
-    "credentials.not_in_sudoers": Code(_FAIL, _IT),
-    "credentials.no_sudo": Code(_FAIL, _IT),
+    "credentials.refused": Code(_FAIL, _IT, params=_LOGIN),
+    "credentials.missing": Code(_FAIL, _IT, params=_LOGIN),
+    "credentials.become_password_wrong": Code(_FAIL, _IT, params=_LOGIN),
+    "credentials.become_password_missing": Code(_FAIL, _IT, params=_LOGIN),
+    "credentials.not_in_sudoers": Code(_FAIL, _IT, params=_LOGIN),
+    "credentials.no_sudo": Code(_FAIL, _IT, params=_LOGIN),
     # --- TeamViewer Host --------------------------------------------------------------
     "teamviewer.host_running": Code(_PASS),
     "teamviewer.not_installed": Code(_FAIL, _IT),
@@ -109,22 +125,22 @@ CODES: Mapping[str, Code] = {
     "teamviewer.config_only": Code(_INC, _MSP),
     "teamviewer.not_observed": Code(_ERR, _MSP),
     # --- stages: why a host was not audited (from the transports' typed exceptions) -----
-    "inventory.invalid": Code(_ERR, _MSP),
-    "resolve.failed": Code(_ERR, _MSP),
-    "connect.refused": Code(_ERR, _IT),
-    "connect.timeout": Code(_ERR, _IT),
-    "connect.unreachable": Code(_ERR, _IT),
-    "connect.failed": Code(_ERR, _IT),
-    "connect.unsupported": Code(_ERR, _MSP),
-    "ssh.handshake_failed": Code(_ERR, _MSP),
-    "ssh.login_timeout": Code(_ERR, _MSP),
-    "hostkey.changed": Code(_ERR, _MSP, Severity.SECURITY),
-    "hostkey.unknown": Code(_ERR, _MSP),
+    "inventory.invalid": Code(_ERR, _MSP, params=("source", "line")),
+    "resolve.failed": Code(_ERR, _MSP, params=("address", "via")),
+    "connect.refused": Code(_ERR, _IT, params=(*_MGMT, "errno")),
+    "connect.timeout": Code(_ERR, _IT, params=(*_MGMT, "timeout_s")),
+    "connect.unreachable": Code(_ERR, _IT, params=(*_MGMT, "errno")),
+    "connect.failed": Code(_ERR, _IT, params=(*_MGMT, "errno")),
+    "connect.unsupported": Code(_ERR, _MSP, params=("connection",)),
+    "ssh.handshake_failed": Code(_ERR, _MSP, params=("address", "via")),
+    "ssh.login_timeout": Code(_ERR, _MSP, params=("address", "via")),
+    "hostkey.changed": Code(_ERR, _MSP, Severity.SECURITY, ("address", "via")),
+    "hostkey.unknown": Code(_ERR, _MSP, params=("address", "via")),
     "probe.failed": Code(_ERR, _MSP),  # the payload delivered no observations
     "probe.timeout": Code(_ERR, _MSP),
     "probe.malformed": Code(_ERR, _MSP),
-    "host.deadline": Code(_ERR, _MSP),
-    "internal.error": Code(_ERR, _MSP),
+    "host.deadline": Code(_ERR, _MSP, params=("stage", "timeout_s")),
+    "internal.error": Code(_ERR, _MSP, params=("error",)),
     # --- results of an older auditor (schema 1) that carry no codes --------------------
     "result.unexplained": Code(_ERR, _MSP),
 }
@@ -148,13 +164,17 @@ def finding(
 ) -> Finding:
     """The finding ``code`` stands for; ``owner`` overrides the table's (DNS: ISP).
 
-    Parameters that are None are left out, so a missing fact never reads "None".
+    Parameters that are None are left out, so a missing fact never reads "None";
+    a parameter the code does not declare is a bug (ValueError).
     ``verdict`` is only for :data:`VERDICT_FREE` codes.
     """
     entry = CODES[code]
     chosen = entry.owner if owner is None else owner
     if chosen is None:
         raise ValueError(f"{code} is a pass outcome, not a finding")
+    undeclared = set(params or {}) - set(entry.params)
+    if undeclared:
+        raise ValueError(f"{code} carries no parameter {', '.join(sorted(undeclared))}")
     if verdict is not None and code not in VERDICT_FREE:
         raise ValueError(f"{code} has the fixed verdict {entry.verdict}")
     return Finding(

@@ -31,13 +31,17 @@ from auditor.profile.schema import CheckSpec, DnsSpec
 
 QUERY_KEYS = ("resolver", "name", "status", "rcode", "id_ok", "answers", "errno_name",
               "error", "duration_s", "tool", "reason")  # fmt: skip
-SYSTEM_KEYS = ("name", "status", "addresses", "method", "gai_name", "error", "duration_s")
+SYSTEM_KEYS = ("name", "status", "addresses", "method", "gai_name", "error", "duration_s", "reason")
 RCODES = {"NXDOMAIN": "dns.nxdomain", "SERVFAIL": "dns.servfail"}
 CONTENT = frozenset({"dns.nxdomain", "dns.servfail", "dns.rcode", "dns.nodata", "dns.sinkhole"})
+# The customer's own resolvers: private, loopback (a local stub) and link-local addresses.
 _PRIVATE = tuple(
     ip_network(n)
-    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "fc00::/7")
-)
+    for n in (
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16",
+        "::1/128", "fc00::/7", "fe80::/10",
+    )
+)  # fmt: skip
 
 
 def judge(check_id: str, spec: CheckSpec, plan: Obs, observations: Obs, ctx: Context) -> Check:
@@ -149,7 +153,8 @@ def _content(code: str, text: str, name: str, params: Mapping[str, str], ctx: Co
 
 
 def resolver_owner(resolver: str, host_address: str) -> Owner:
-    """The customer's IT for a resolver in a private range or the host's /24, else the ISP."""
+    """The customer's IT for a resolver in a private range or the host's /24 (IPv6: /64),
+    else the ISP."""
     try:
         address = ip_address(resolver)
     except ValueError:
@@ -160,8 +165,10 @@ def resolver_owner(resolver: str, host_address: str) -> Owner:
         host = ip_address(host_address)
     except ValueError:
         return Owner.ISP
-    if host.version == address.version == 4 and address in ip_network(f"{host}/24", strict=False):
-        return Owner.CUSTOMER_IT
+    if host.version == address.version:
+        prefix = 24 if host.version == 4 else 64
+        if address in ip_network(f"{host}/{prefix}", strict=False):
+            return Owner.CUSTOMER_IT
     return Owner.ISP
 
 

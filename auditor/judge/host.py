@@ -45,6 +45,6 @@ def unaudited_checks(
         elif spec.kind == "admin" and stage_finding.code.startswith("credentials."):
             checks.append(login_refused(check_id, stage_finding, reason))
         else:
-            text = f"Not audited: stopped at stage {stage}: {reason}"
+            text = f"Not audited: stopped at stage {stage}: {reason.rstrip('.')}."
             checks.append(Check(check_id, Verdict.ERROR, text))
     return tuple(checks)

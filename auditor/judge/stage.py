@@ -19,9 +19,14 @@ from auditor.model import Finding, InventoryProblem, ParamValue, Stage
 def transport_finding(
     exc: TransportError, *, observed_at: str = "", user: str | None = None
 ) -> Finding:
-    """The stage finding for a transport failure."""
+    """The stage finding for a transport failure.
+
+    It takes the facts its code declares; others the exception may carry
+    (for its message) are left out, so a transport can never break a run.
+    """
     code = exc.code if exc.code in CODES else "connect.failed"
-    params: dict[str, ParamValue | None] = dict(exc.params)
+    declared = CODES[code].params
+    params: dict[str, ParamValue | None] = {k: v for k, v in exc.params.items() if k in declared}
     if code.startswith("credentials."):
         params.setdefault("user", user)
         params["observed_at"] = observed_at or None

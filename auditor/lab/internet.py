@@ -122,6 +122,7 @@ async def serve(cert: str, key: str, rogue_cert: str, rogue_key: str) -> None:
     for addr in TV_ADDRS:
         servers.append(await asyncio.start_server(_echo, addr, 5938))
         servers.append(await asyncio.start_server(_http, addr, 80))
+        servers.append(await asyncio.start_server(_http, addr, 8443))
         servers.append(
             await asyncio.start_server(
                 _http, addr, 443, ssl=good, ssl_handshake_timeout=IO_TIMEOUT_S

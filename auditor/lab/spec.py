@@ -41,7 +41,8 @@ TV_ROUTER1 = "203.0.113.10"
 TV_MASTER1 = "203.0.113.11"
 TV_GET = "203.0.113.12"
 TV_ROUTER2 = "203.0.113.13"
-TV_PORTS = (5938, 80, 443)  # TCP; 443 speaks TLS with a lab-CA certificate
+TV_PORTS = (5938, 80, 443, 8443)  # TCP; 443 speaks TLS with a lab-CA certificate;
+# 8443 (plain HTTP) is for the tests that add a requirement through a profile file
 
 REFLECTOR = "203.0.113.20"
 REFLECTOR_NAME = "reflector.lab.test"

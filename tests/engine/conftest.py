@@ -19,7 +19,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from auditor.lab import Lab
@@ -47,11 +46,13 @@ class Audit:
         return {c["id"]: c for c in self.host(name)["checks"]}
 
 
-def write_test_profile(path: Path) -> Path:
+def write_test_profile(path: Path, extra_checks: Mapping[str, Any] | None = None) -> Path:
+    """The bundled profile with the test timeouts, plus ``extra_checks`` (id -> entry)."""
     bundled = resources.files("auditor.profile").joinpath(BUNDLED).read_text(encoding="utf-8")
     profile = yaml.safe_load(bundled)
     profile["timeouts"] = TEST_TIMEOUTS
-    path.write_text(yaml.safe_dump(profile, allow_unicode=True), encoding="utf-8")
+    profile["checks"].update(extra_checks or {})
+    path.write_text(yaml.safe_dump(profile, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
 
@@ -61,6 +62,7 @@ def audit_lab(
     *extra: str,
     inventory: Path | None = None,
     known_hosts: Path | None = None,
+    extra_checks: Mapping[str, Any] | None = None,
 ) -> Audit:
     """Run ``auditor run`` in the MSP namespace against the lab; return its results.
 
@@ -72,7 +74,7 @@ def audit_lab(
         "env", f"HOME={work}",
         sys.executable, "-m", "auditor", "run",
         "-i", str(inventory or write_inventory(lab, work / "inventory.yml")),
-        "--profile", str(write_test_profile(work / "profile.yaml")),
+        "--profile", str(write_test_profile(work / "profile.yaml", extra_checks)),
         "--known-hosts", str(known_hosts or lab.known_hosts),
         "--reflector", REFLECTOR,
         "--expected-network", "203.0.113.0/24",
@@ -125,12 +127,3 @@ def add_admin_hosts(inventory: Path, lab: Lab, password: str) -> None:
     hosts["nocreds"] = {**good, "ansible_user": "audit"}
     hosts["wsunattended"] = {**hosts["ws"], "auditor_unattended": True}
     inventory.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-
-
-@pytest.fixture(scope="session")
-def lab_audit(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Audit:
-    work = tmp_path_factory.mktemp("audit")
-    inventory = write_inventory(lab, work / "inventory.yml")
-    add_extra_hosts(inventory, lab, lab.audit_password.reveal())
-    add_admin_hosts(inventory, lab, lab.audit_password.reveal())
-    return audit_lab(lab, work, inventory=inventory)

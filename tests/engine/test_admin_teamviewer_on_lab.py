@@ -28,25 +28,38 @@ from tests.engine.conftest import (
 
 @pytest.mark.lab
 @pytest.mark.parametrize(
-    ("name", "verdict", "state", "method", "words"),
+    ("name", "verdict", "state", "method", "words", "code"),
     [
-        ("good", "pass", "admin", "uid0", "uid 0"),
-        ("sudonp", "pass", "admin", "sudo_nopasswd", "sudo without a password"),
-        ("sudopw", "pass", "admin", "sudo_password", "sudo with the become password"),
-        ("sudopwwrong", "fail", "not_admin", None, "wrong become password"),
-        ("sudopwnone", "fail", "not_admin", None, "sudo asks for a password we do not hold"),
-        ("userpw", "fail", "not_admin", None, "sudo asks for a password we do not hold"),
-        ("userbecome", "fail", "not_admin", None, "not in sudoers"),
-        ("wrongpw", "fail", "auth_failed", None, "credentials we hold were refused"),
-        ("nocreds", "fail", "credentials_missing", None, "no usable credentials"),
+        ("good", "pass", "admin", "uid0", "uid 0", "admin.uid0"),
+        ("sudonp", "pass", "admin", "sudo_nopasswd", "sudo without a password", "admin.sudo_nopasswd"),
+        ("sudopw", "pass", "admin", "sudo_password", "sudo with the become password", "admin.sudo_password"),
+        ("sudopwwrong", "fail", "not_admin", None, "wrong become password", "credentials.become_password_wrong"),
+        ("sudopwnone", "fail", "not_admin", None, "sudo asks for a password we do not hold", "credentials.become_password_missing"),
+        ("userpw", "fail", "not_admin", None, "sudo asks for a password we do not hold", "credentials.become_password_missing"),
+        ("userbecome", "fail", "not_admin", None, "not in sudoers", "credentials.not_in_sudoers"),
+        ("wrongpw", "fail", "auth_failed", None, "credentials we hold were refused", "credentials.refused"),
+        ("nocreds", "fail", "credentials_missing", None, "no usable credentials", "credentials.missing"),
     ],
-)
+)  # fmt: skip
 def test_admin_state_is_evidence_with_time_and_user(
-    lab_audit: Audit, name: str, verdict: str, state: str, method: str | None, words: str
+    lab_audit: Audit,
+    name: str,
+    verdict: str,
+    state: str,
+    method: str | None,
+    words: str,
+    code: str,
 ) -> None:
     check = lab_audit.checks(name)["admin"]
     assert (check["verdict"], check["evidence"]["state"]) == (verdict, state)
     assert check["evidence"].get("method") == method
+    assert check["evidence"]["outcome"] == code
+    codes = [f["code"] for f in check["findings"]]
+    assert codes == ([] if verdict == "pass" else [code])
+    if codes:  # the contract's evidence: who, since when
+        params = check["findings"][0]["params"]
+        assert params["user"] == "audit"
+        assert params["observed_at"] == check["evidence"]["observed_at"]
     assert words in check["reason"].lower()
     assert check["evidence"]["user"] == ("root" if name == "good" else "audit")
     observed = datetime.fromisoformat(check["evidence"]["observed_at"])
@@ -75,9 +88,8 @@ def test_stopped_host_module_fails_with_the_fix(lab_audit: Audit, lab: Lab) -> N
     check = lab_audit.checks("sudopw")["teamviewer"]
     assert check["verdict"] == "fail"
     assert "not running" in check["reason"]
-    assert check["evidence"]["fix"] == (
-        "start the teamviewerd service: systemctl enable --now teamviewerd"
-    )
+    assert [f["code"] for f in check["findings"]] == ["teamviewer.not_running"]
+    assert check["findings"][0]["owner"] == "customer_it"
     assert check["evidence"]["config_via"] == "sudo_password"  # read with the become password
     assert check["evidence"]["client_id"] == client_id(lab.spec.host("sudopw"))
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.model import CHECK_IDS
+from auditor.profile import load_profile
 from tests.engine.conftest import TEST_TIMEOUTS, Audit
 
+CHECK_IDS = tuple(load_profile().checks)
 NET = ("tcp_5938", "tcp_80", "tcp_443", "tls_443", "dns_udp", "dns_tcp", "dns_system")
 UNRESOLVED = {c: "error" for c in ("tcp_5938", "tcp_80", "tcp_443", "tls_443")}
 
@@ -81,6 +82,41 @@ def test_reason_names_the_cause(lab_audit: Audit, name: str, check: str, words: 
 
 
 @pytest.mark.lab
+@pytest.mark.parametrize(
+    ("name", "check", "code", "owner"),
+    [
+        ("tcp5938", "tcp_5938", "tcp.filtered", "customer_it"),
+        ("rst443", "tcp_443", "tcp.refused", "customer_it"),
+        ("rst443", "tls_443", "tcp.refused", "customer_it"),
+        ("udp53", "dns_udp", "dns.blocked_locally", "customer_it"),
+        ("udp53", "tcp_80", "target.unresolved", "customer_it"),
+        ("tcp53", "dns_tcp", "dns.refused", "customer_it"),
+        ("hijack", "dns_udp", "dns.sinkhole", "isp"),
+        ("hijack", "tcp_5938", "target.sinkhole", "customer_it"),
+        ("nxdomain", "dns_udp", "dns.nxdomain", "isp"),
+        ("nxdomain", "tcp_443", "target.unresolved", "customer_it"),
+        ("servfail", "dns_tcp", "dns.servfail", "isp"),
+        ("intercept", "tls_443", "tls.intercepted", "customer_it"),
+        ("udp5938", "udp_5938", "udp.no_answer", "customer_it"),
+        ("userpw", "admin", "credentials.become_password_missing", "customer_it"),
+    ],
+)
+def test_findings_name_the_cause_as_a_code(
+    lab_audit: Audit, name: str, check: str, code: str, owner: str
+) -> None:
+    found = lab_audit.checks(name)[check]["findings"]
+    assert [(f["code"], f["owner"]) for f in found] == [(code, owner)]
+    assert found[0]["verdict"] == lab_audit.checks(name)[check]["verdict"]
+
+
+@pytest.mark.lab
+def test_interception_finding_names_the_issuer(lab_audit: Audit) -> None:
+    (found,) = lab_audit.checks("intercept")["tls_443"]["findings"]
+    assert found["params"]["issuer"] == "Rogue Intercept CA"
+    assert found["targets"] == ["router1.teamviewer.com", "get.teamviewer.com"]
+
+
+@pytest.mark.lab
 def test_udp_5938_passes_only_on_the_echoed_nonce(lab_audit: Audit) -> None:
     udp = lab_audit.checks("good")["udp_5938"]
     assert udp["verdict"] == "pass"
@@ -92,21 +128,22 @@ def test_udp_5938_passes_only_on_the_echoed_nonce(lab_audit: Audit) -> None:
 
 @pytest.mark.lab
 @pytest.mark.parametrize(
-    ("name", "stage", "words"),
+    ("name", "stage", "words", "code"),
     [
-        ("nossh", "connect", "refused"),
-        ("behinddirect", "connect", "no answer"),
-        ("hang", "probe", "did not finish"),
-        ("wrongpw", "auth", "authentication refused"),
-        ("nocreds", "auth", "no password and no key file in the inventory"),
+        ("nossh", "connect", "refused", "connect.refused"),
+        ("behinddirect", "connect", "no answer", "connect.timeout"),
+        ("hang", "probe", "did not finish", "probe.timeout"),
+        ("wrongpw", "auth", "authentication refused", "credentials.refused"),
+        ("nocreds", "auth", "no password and no key file in the inventory", "credentials.missing"),
     ],
 )
 def test_unaudited_host_stops_at_its_stage(
-    lab_audit: Audit, name: str, stage: str, words: str
+    lab_audit: Audit, name: str, stage: str, words: str, code: str
 ) -> None:
     host = lab_audit.host(name)
     assert host["stage"] == stage
     assert words in host["stage_reason"]
+    assert host["stage_finding"]["code"] == code
     assert host["compliant"] is False
     verdicts = {c["id"]: c["verdict"] for c in host["checks"]}
     assert "pass" not in verdicts.values()
@@ -148,6 +185,8 @@ def test_unusable_inventory_entry_is_reported_and_the_others_audited(lab_audit: 
     assert host["stage"] == "inventory"
     assert "toaster" in host["stage_reason"]
     assert "inventory.yml" in host["stage_reason"]
+    assert host["stage_finding"]["code"] == "inventory.invalid"
+    assert host["stage_finding"]["params"]["source"].endswith("inventory.yml")
     assert {c["verdict"] for c in host["checks"]} <= {"error", "not_applicable"}
     assert lab_audit.host("good")["stage"] == "judged"
 

@@ -27,6 +27,14 @@ EXPECTED = {
     "admin": "pass",
     "teamviewer": "fail",
 }
+CODES = {
+    "udp_5938": ["probe.not_observable"],
+    "tls_443": ["probe.not_observable"],
+    "dns_udp": ["dns.answer_unverified"],
+    "dns_tcp": ["probe.not_observable"],
+    "dns_system": ["dns_system.unverified"],
+    "teamviewer": ["teamviewer.not_installed"],
+}
 WORDS = {
     "udp_5938": "could not be observed on this host",
     "tls_443": "no openssl on this host",
@@ -59,4 +67,8 @@ def test_busybox_host_is_judged_by_the_sh_payload(lab_audit: Audit) -> None:
     for cid, words in WORDS.items():
         assert words in checks[cid]["reason"], (cid, checks[cid]["reason"])
     assert checks["admin"]["evidence"]["state"] == "admin"
+    found = {cid: [f["code"] for f in c["findings"]] for cid, c in checks.items() if c["findings"]}
+    assert found == CODES
+    (unverified,) = checks["dns_udp"]["findings"]
+    assert (unverified["owner"], unverified["params"]["tool"]) == ("msp", "nslookup")
     assert host["compliant"] is False

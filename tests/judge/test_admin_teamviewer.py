@@ -1,16 +1,30 @@
-"""admin and teamviewer judges: tables of recorded observations -> exact verdicts."""
+"""admin and teamviewer judges: tables of recorded observations -> exact verdicts and codes."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from judge_cases import (
+    AT,
+    ERR,
+    FAIL,
+    INC,
+    IT,
+    MSP,
+    PASS,
+    USER,
+    assert_codes,
+    context,
+    judge,
+)
 
-from auditor.judge.admin import judge_admin, login_refused
-from auditor.judge.teamviewer import judge_teamviewer
-from auditor.model import Verdict
+from auditor.errors import AuthError, CredentialsMissing
+from auditor.judge.admin import login_refused
+from auditor.judge.stage import transport_finding
+from auditor.model import Check, Finding, Verdict
+from auditor.report.words import catalogue
 
-AT = "2025-03-01T10:00:00+01:00"
 NEEDS = {"status": "needs_password", "message": "sudo: a password is required"}
 
 
@@ -20,61 +34,120 @@ def admin(euid: int = 1001, given: bool = False, **sudo: Any) -> dict[str, Any]:
     return {"admin": section}
 
 
-ADMIN_TABLE: list[tuple[str, dict[str, Any], Verdict, str, str | None, str]] = [
-    ("root", admin(0), Verdict.PASS, "admin", "uid0", "uid 0"),
-    ("nopasswd", admin(sudo_nopasswd={"status": "ok"}), Verdict.PASS, "admin", "sudo_nopasswd",
-     "without a password"),
+ADMIN_TABLE: list[tuple[str, dict[str, Any], Verdict, str, str, str | None, str]] = [
+    ("root", admin(0), PASS, "admin.uid0", "admin", "uid0", "uid 0"),
+    ("nopasswd", admin(sudo_nopasswd={"status": "ok"}), PASS, "admin.sudo_nopasswd", "admin",
+     "sudo_nopasswd", "without a password"),
     ("become ok", admin(given=True, sudo_nopasswd=NEEDS, sudo_password={"status": "ok"}),
-     Verdict.PASS, "admin", "sudo_password", "with the become password"),
+     PASS, "admin.sudo_password", "admin", "sudo_password", "with the become password"),
     ("become wrong", admin(given=True, sudo_nopasswd=NEEDS,
                            sudo_password={"status": "wrong_password"}),
-     Verdict.FAIL, "not_admin", None, "wrong become password"),
+     FAIL, "credentials.become_password_wrong", "not_admin", None, "wrong become password"),
     ("not in sudoers", admin(given=True, sudo_nopasswd=NEEDS, sudo_password={"status": "denied"}),
-     Verdict.FAIL, "not_admin", None, "not in sudoers"),
-    ("denied at once", admin(sudo_nopasswd={"status": "denied"}), Verdict.FAIL, "not_admin", None,
-     "not in sudoers"),
-    ("no sudo", admin(sudo_nopasswd={"status": "absent"}), Verdict.FAIL, "not_admin", None,
-     "sudo is not installed"),
-    ("password we do not hold", admin(sudo_nopasswd=NEEDS), Verdict.FAIL, "not_admin", None,
+     FAIL, "credentials.not_in_sudoers", "not_admin", None, "not in sudoers"),
+    ("denied at once", admin(sudo_nopasswd={"status": "denied"}), FAIL,
+     "credentials.not_in_sudoers", "not_admin", None, "not in sudoers"),
+    ("no sudo", admin(sudo_nopasswd={"status": "absent"}), FAIL, "credentials.no_sudo",
+     "not_admin", None, "sudo is not installed"),
+    ("password we do not hold", admin(sudo_nopasswd=NEEDS), FAIL,
+     "credentials.become_password_missing", "not_admin", None,
      "sudo asks for a password we do not hold"),
     ("sudo hung", admin(sudo_nopasswd={"status": "timeout", "message": "no result"}),
-     Verdict.ERROR, "unknown", None, "could not be observed"),
+     ERR, "admin.not_observed", "unknown", None, "could not be observed"),
+    ("become hung", admin(given=True, sudo_nopasswd=NEEDS, sudo_password={"status": "timeout"}),
+     ERR, "admin.not_observed", "unknown", None, "could not be observed"),
+    ("no sudo result", admin(), ERR, "admin.not_observed", "unknown", None,
+     "no sudo result in the observation"),
     ("sudo says something new", admin(sudo_nopasswd={"status": "error", "message": "odd"}),
-     Verdict.INCONCLUSIVE, "unknown", None, "cannot judge"),
+     INC, "admin.unproven", "unknown", None, "cannot judge"),
     ("section timed out", {"admin": {"check": "admin", "status": "timeout", "error": "deadline"}},
-     Verdict.ERROR, "unknown", None, "could not be observed"),
-    ("old payload, root", {"uid": 0}, Verdict.PASS, "admin", "uid0", "uid 0"),
-    ("old payload, user", {"uid": 1000}, Verdict.INCONCLUSIVE, "unknown", None, "did not observe"),
-    ("nothing", {}, Verdict.ERROR, "unknown", None, "did not report"),
+     ERR, "admin.not_observed", "unknown", None, "could not be observed"),
+    ("old payload, root", {"uid": 0}, PASS, "admin.uid0", "admin", "uid0", "uid 0"),
+    ("old payload, user", {"uid": 1000}, INC, "admin.unproven", "unknown", None,
+     "did not observe"),
+    ("nothing", {}, ERR, "admin.not_observed", "unknown", None, "did not report"),
+    ("uid is no number", {"uid": True}, ERR, "admin.not_observed", "unknown", None,
+     "did not report"),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("observations", "verdict", "state", "method", "words"),
+    ("observations", "verdict", "code", "state", "method", "words"),
     [row[1:] for row in ADMIN_TABLE],
     ids=[row[0] for row in ADMIN_TABLE],
 )
 def test_admin_table(
-    observations: dict[str, Any], verdict: Verdict, state: str, method: str | None, words: str
+    observations: dict[str, Any],
+    verdict: Verdict,
+    code: str,
+    state: str,
+    method: str | None,
+    words: str,
 ) -> None:
-    check = judge_admin(observations, observed_at=AT, user="audit")
+    check = judge("admin", observations)
     assert (check.id, check.verdict) == ("admin", verdict)
     assert check.evidence["state"] == state
     assert check.evidence.get("method") == method
     assert check.evidence["observed_at"] == AT
+    assert check.evidence["outcome"] == code
     assert words in check.reason.lower()
     assert check.evidence["user"] in ("audit", "root")
+    if verdict is PASS:
+        assert_codes(check, PASS, ())
+        return
+    assert_codes(check, verdict, (code,), (IT if code.startswith("credentials.") else MSP,))
+    if code.startswith("credentials."):  # the contract's evidence: who, and since when
+        assert dict(check.findings[0].params) == {"observed_at": AT, "user": "audit"}
+
+
+def test_admin_evidence_keeps_what_sudo_said() -> None:
+    check = judge("admin", admin(given=True, sudo_nopasswd=NEEDS,
+                                 sudo_password={"status": "ok", "message": "lecture"}))  # fmt: skip
+    assert check.evidence["sudo_nopasswd"] == NEEDS
+    assert check.evidence["sudo_password"] == {"status": "ok", "message": "lecture"}
+    assert (check.evidence["uid"], check.evidence["groups"]) == (1001, ["audit"])
+    # without a name in the observation, the login name we used; no time, no parameter
+    section = {**admin(sudo_nopasswd={"status": "absent"})["admin"], "user": None}
+    plain = judge("admin", {"admin": section}, ctx=context())
+    assert plain.evidence["user"] == USER
+    assert dict(plain.findings[0].params) == {"observed_at": AT, "user": USER}
+
+
+def test_a_boolean_euid_is_not_root() -> None:
+    check = judge("admin", {"admin": {"check": "admin", "euid": False, "user": "audit"}})
+    assert check.verdict is not PASS
+
+
+def refused_finding() -> Finding:
+    error = AuthError("authentication refused for user 'audit'", user=USER)
+    return transport_finding(error, observed_at=AT, user="ignored")
+
+
+def missing_finding() -> Finding:
+    error = CredentialsMissing("authentication refused for user 'audit': no key file", user=USER)
+    return transport_finding(error, observed_at=AT, user="ignored")
+
+
+def login_checks() -> list[Check]:
+    return [login_refused("admin", f, "no key") for f in (missing_finding(), refused_finding())]
 
 
 @pytest.mark.parametrize(
-    ("missing", "state", "words"),
-    [(True, "credentials_missing", "no usable credentials"), (False, "auth_failed", "refused")],
-)
-def test_login_refused_is_evidence_with_time(missing: bool, state: str, words: str) -> None:
-    check = login_refused("no key", credentials_missing=missing, observed_at=AT, user="audit")
-    assert check.verdict is Verdict.FAIL
-    assert check.evidence == {"observed_at": AT, "user": "audit", "stage": "auth", "state": state}
+    ("found", "state", "words"),
+    [(missing_finding(), "credentials_missing", "no usable credentials"),
+     (refused_finding(), "auth_failed", "refused")],
+    ids=["missing", "refused"],
+)  # fmt: skip
+def test_login_refused_is_evidence_with_time(found: Finding, state: str, words: str) -> None:
+    check = login_refused("admin", found, "no key")
+    assert check.verdict is FAIL
+    assert check.evidence == {"observed_at": AT, "user": "audit", "stage": "auth", "state": state,
+                              "outcome": found.code}  # fmt: skip
     assert words in check.reason
+    assert check.reason.endswith(": no key.")
+    assert check.findings == (found,)
+    assert_codes(check, FAIL, (found.code,), (IT,))
+    assert dict(found.params) == {"observed_at": AT, "user": USER}
 
 
 def tv(
@@ -111,68 +184,100 @@ READ = {
 }
 LOCKED = {"exists": True, "readable": False, "error": "Permission denied"}
 
-TV_TABLE: list[tuple[str, dict[str, Any], Verdict, str, str | None]] = [
-    ("host running", tv(installed=HOST, binaries=BIN, running=True, config=READ), Verdict.PASS,
-     "installed and teamviewerd runs (id 123456789)", None),
+# The fix a person reads in the report (the English words of the code's ``fix``).
+TV_TABLE: list[tuple[str, dict[str, Any], Verdict, str, str, str | None]] = [
+    ("host running", tv(installed=HOST, binaries=BIN, running=True, config=READ), PASS,
+     "teamviewer.host_running", "installed and teamviewerd runs (id 123456789)", None),
     ("host running, config locked", tv(installed=HOST, running=True, config=LOCKED),
-     Verdict.PASS, "installed and teamviewerd runs", None),
-    ("host running, systemd", tv(installed=HOST, running=True, method="systemd"), Verdict.PASS,
-     "runs", None),
+     PASS, "teamviewer.host_running", "installed and teamviewerd runs", None),
+    ("host running, systemd", tv(installed=HOST, running=True, method="systemd"), PASS,
+     "teamviewer.host_running", "runs", None),
     ("installed, stopped", tv(installed=HOST, binaries=BIN, running=False, config=READ),
-     Verdict.FAIL, "not running", "systemctl enable --now teamviewerd"),
-    ("binary only, stopped", tv(manager=None, binaries=BIN, running=False), Verdict.FAIL,
-     "not running", "systemctl enable --now teamviewerd"),
-    ("absent", tv(), Verdict.FAIL, "not installed", "teamviewer-host"),
-    ("full client running", tv(installed={"teamviewer": "15.1"}, running=True), Verdict.FAIL,
-     "not the teamviewer host module", "teamviewer-host"),
+     FAIL, "teamviewer.not_running", "not running", "systemctl enable --now teamviewerd"),
+    ("binary only, stopped", tv(manager=None, binaries=BIN, running=False), FAIL,
+     "teamviewer.not_running", "not running", "systemctl enable --now teamviewerd"),
+    ("absent", tv(), FAIL, "teamviewer.not_installed", "not installed",
+     "get.teamviewer.com/bg-host"),
+    ("full client running", tv(installed={"teamviewer": "15.1"}, running=True), FAIL,
+     "teamviewer.full_client", "not the teamviewer host module", "get.teamviewer.com/bg-host"),
     ("both packages: host wins", tv(installed={"teamviewer": "15.1", **HOST}, running=True),
-     Verdict.PASS, "host is installed", None),
+     PASS, "teamviewer.host_running", "host is installed", None),
     ("running, no package record", tv(manager=None, binaries=BIN, running=True),
-     Verdict.INCONCLUSIVE, "no dpkg/rpm package record", None),
-    ("only a locked config", tv(config=LOCKED), Verdict.INCONCLUSIVE, "installation not proven",
-     None),
-    ("process table hidden", tv(installed=HOST, running=None), Verdict.INCONCLUSIVE,
-     "could not be observed", None),
-    ("hidden, nothing installed", tv(running=None), Verdict.FAIL, "not installed",
-     "teamviewer-host"),
+     INC, "teamviewer.module_unknown", "no dpkg/rpm package record", "by hand"),
+    ("only a locked config", tv(config=LOCKED), INC, "teamviewer.config_only",
+     "installation not proven", "get.teamviewer.com/bg-host"),
+    ("process table hidden", tv(installed=HOST, running=None), INC,
+     "teamviewer.running_unknown", "could not be observed", "sudo"),
+    ("systemctl said nothing", tv(installed=HOST, running=None, method="systemd"), INC,
+     "teamviewer.running_unknown", "systemctl gave no usable answer", "sudo"),
+    ("hidden, nothing installed", tv(running=None), FAIL, "teamviewer.not_installed",
+     "not installed", "get.teamviewer.com/bg-host"),
     ("id from teamviewer info", tv(installed=HOST, running=True, config=LOCKED,
                                    info={"status": "ran", "client_id": "42", "version": "15.9"}),
-     Verdict.PASS, "(id 42)", None),
+     PASS, "teamviewer.host_running", "(id 42)", None),
     ("section timed out", {"teamviewer": {"check": "teamviewer", "status": "timeout"}},
-     Verdict.ERROR, "could not be observed", None),
-    ("not observed", {}, Verdict.ERROR, "not observed", None),
-    ("garbage", {"teamviewer": {"packages": "x"}}, Verdict.ERROR, "could not be read", None),
+     ERR, "teamviewer.not_observed", "could not be observed", "by hand"),
+    ("not observed", {}, ERR, "teamviewer.not_observed", "not observed", "by hand"),
+    ("garbage", {"teamviewer": {"packages": "x"}}, ERR, "teamviewer.not_observed",
+     "could not be read", "by hand"),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("observations", "verdict", "words", "fix"),
+    ("observations", "verdict", "code", "words", "fix"),
     [row[1:] for row in TV_TABLE],
     ids=[row[0] for row in TV_TABLE],
 )
 def test_teamviewer_table(
-    observations: dict[str, Any], verdict: Verdict, words: str, fix: str | None
+    observations: dict[str, Any], verdict: Verdict, code: str, words: str, fix: str | None
 ) -> None:
-    check = judge_teamviewer(observations)
+    check = judge("teamviewer", observations)
     assert (check.id, check.verdict) == ("teamviewer", verdict)
     assert words in check.reason.lower()
-    assert check.evidence.get("fix") is None if fix is None else fix in check.evidence["fix"]
-    if fix:
-        assert check.evidence["fix_de"]
+    assert "fix" not in check.evidence and "fix_de" not in check.evidence  # words, in the report
+    if verdict is PASS:
+        assert_codes(check, PASS, ())
+        assert check.evidence["outcome"] == code
+        assert fix is None
+        return
+    assert_codes(check, verdict, (code,), (IT if verdict is FAIL else MSP,))
+    if "outcome" in check.evidence:  # a section that could be read
+        assert check.evidence["outcome"] == code
+    assert fix is not None
+    words_of = catalogue()["code"][code]
+    assert fix in words_of["fix"]["en"] and words_of["fix"]["de"]
 
 
 def test_teamviewer_evidence_names_package_version_and_id() -> None:
-    check = judge_teamviewer(tv(installed=HOST, binaries=BIN, running=True, config=READ))
-    assert check.evidence["package"] == "teamviewer-host"
-    assert check.evidence["version"] == "15.61.3"  # the package's word beats the config's
-    assert check.evidence["client_id"] == "123456789"
-    assert check.evidence["config_via"] == "sudo_nopasswd"
-    assert check.evidence["running"] is True
+    check = judge("teamviewer", tv(installed=HOST, binaries=BIN, running=True, config=READ))
+    assert check.evidence == {
+        "installed": True,
+        "running": True,
+        "package": "teamviewer-host",
+        "version": "15.61.3",  # the package's word beats the config's
+        "client_id": "123456789",
+        "service_method": "proc",
+        "config_via": "sudo_nopasswd",
+        "binaries": list(BIN),
+        "outcome": "teamviewer.host_running",
+    }
 
 
 def test_stopped_service_names_the_fix_in_both_languages() -> None:
-    check = judge_teamviewer(tv(installed=HOST, running=False))
-    assert "systemctl enable --now teamviewerd" in check.reason
-    assert (
-        check.evidence["fix_de"] == "Dienst teamviewerd starten: systemctl enable --now teamviewerd"
-    )
+    check = judge("teamviewer", tv(installed=HOST, running=False))
+    assert check.reason == "TeamViewer 15.61.3 is installed but teamviewerd is not running."
+    assert_codes(check, FAIL, ("teamviewer.not_running",), (IT,))
+    fix = catalogue()["code"]["teamviewer.not_running"]["fix"]
+    assert "systemctl enable --now teamviewerd" in fix["de"]
+    assert "systemctl enable --now teamviewerd" in fix["en"]
+
+
+# --- every Check this module's cases produce (test_judge_coverage.py) -----------------
+
+
+def produced() -> list[Check]:
+    return [
+        *(judge("admin", row[1]) for row in ADMIN_TABLE),
+        *login_checks(),
+        *(judge("teamviewer", row[1]) for row in TV_TABLE),
+    ]

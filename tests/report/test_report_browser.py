@@ -1,22 +1,28 @@
 # ruff: noqa: RUF001  (typographic dashes are what the report shows)
-"""Reports from results fixtures, opened in a real headless Chromium with JavaScript off."""
+"""Reports from judged results, opened in a real headless Chromium with JavaScript off."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from auditor.profile import Profile
-from tests.report.conftest import ARTIFACTS, Opened, write_all
+from tests.report.conftest import (
+    ARTIFACTS,
+    Opened,
+    assert_findings_agree_with_cells,
+    english_outside_evidence,
+    text_outside_evidence,
+    write_all,
+)
 from tests.report.samples import demo_run
 
 OpenReport = Callable[..., Opened]
 
 
 def test_customer_report_reads_verdict_first_then_devices_fixes_and_evidence(
-    tmp_path: Path, profile: Profile, open_report: OpenReport
+    tmp_path: Path, open_report: OpenReport
 ) -> None:
-    write_all(demo_run(), profile, tmp_path)
+    write_all(demo_run(), tmp_path)
     shown = open_report(tmp_path / "baeckerei-sonnenschein.html", "report-customer-de")
     page = shown.page
     shown.assert_quiet_and_offline()
@@ -28,6 +34,7 @@ def test_customer_report_reads_verdict_first_then_devices_fixes_and_evidence(
     assert shown.text("#meta-time") == "25.11.2026, 03:05 MEZ"
     assert shown.text("#meta-profile") == "Servicevertrag – Voraussetzungen, Version 5"
     assert shown.text("#meta-auditor") == "0.1.0"
+    assert shown.text("#tasks") == "Zu erledigen: Kunden-IT: 5"
 
     rows = page.locator("#devices tr.device")
     assert rows.count() == 5
@@ -37,6 +44,8 @@ def test_customer_report_reads_verdict_first_then_devices_fixes_and_evidence(
     assert headers[:4] == ["Gerät", "Adresse", "Rolle", "Prüfstand"]
     assert headers[4:] == ["TeamViewer Host", "5938 TCP", "5938 UDP", "80 TCP", "443 TCP",
                            "TLS 443", "DNS UDP", "DNS TCP", "DNS System", "Admin-Zugang"]  # fmt: skip
+    titles = [h.get_attribute("title") for h in page.locator("#devices thead th[data-check]").all()]
+    assert titles[0] == "TeamViewer Host installiert und aktiv", "the profile's full title"
 
     kasse = page.locator('tr.device[data-host="kasse"]')
     assert kasse.locator('td[data-check="tcp_5938"]').inner_text() == "✘ nicht erfüllt"
@@ -54,15 +63,18 @@ def test_customer_report_reads_verdict_first_then_devices_fixes_and_evidence(
     for fix in (
         "Firewall: ausgehend TCP 5938 zu router*.teamviewer.com, master*.teamviewer.com erlauben.",
         "TLS-Inspektion erkannt, Aussteller: Rogue Intercept CA",
-        "Zugangsdaten ungültig seit 2026-11-20 — Verzögerungen durch fehlende Zugangsdaten "
+        "Zugangsdaten ungültig seit 20.11.2026 — Verzögerungen durch fehlende Zugangsdaten "
         "gelten laut Vertrag nicht als Nichterfüllung.",
         "UDP 5938: keine Antwort — offen oder gefiltert, nicht bewiesen.",
-        "SSH-Dienst auf dem Gerät aktivieren",
+        "Den Dienst (ssh) auf dem Gerät aktivieren",
     ):
         assert fix in findings
     owners = set(page.locator(".finding td.owner").all_inner_texts())
     assert owners == {"Kunden-IT"}
     assert page.locator("#host-5 .none").inner_text().startswith("✔ Alle Voraussetzungen")
+    assert page.locator("tr.finding[data-code='tls.intercepted'] td.what code").all_inner_texts() == [
+        "Rogue Intercept CA", "router1.teamviewer.com", "get.teamviewer.com",
+    ], "raw values are shown as code"  # fmt: skip
 
     details = page.locator("details.evidence")
     assert details.count() == 5
@@ -71,29 +83,59 @@ def test_customer_report_reads_verdict_first_then_devices_fixes_and_evidence(
     assert not dc1.locator("table.evidence").first.is_visible()
     dc1.locator("summary").click()  # native <details>: works without JavaScript
     assert dc1.locator("table.evidence").first.is_visible()
-    evidence = dc1.inner_text()
-    assert "router1.teamviewer.com:443" in evidence and "203.0.113.10" in evidence
-    assert (
-        "verify_failed" in evidence and "Rogue Intercept CA" in evidence and "410.0 ms" in evidence
-    )
+    tls = dc1.locator('table.items[data-check="tls_443"]').inner_text()
+    assert "router1.teamviewer.com:443" in tls and "203.0.113.10" in tls
+    assert tls.count("fremdes Zertifikat (TLS-Inspektion)") == 2
+    assert "unable to get local issuer certificate" in tls and "Rogue Intercept CA" in tls
+    assert "410,0 ms" in tls
+    tv = dc1.locator('table.facts[data-check="teamviewer"]').inner_text()
+    assert "teamviewer-host 15.61.3" in tv and "läuft" in tv and "1198765432" in tv
+    assert "None" not in dc1.inner_text() and "False" not in dc1.inner_text()
     page.screenshot(path=str(ARTIFACTS / "report-customer-de-evidence-open.png"), full_page=True)
 
 
-def test_english_report(tmp_path: Path, profile: Profile, open_report: OpenReport) -> None:
-    write_all(demo_run(), profile, tmp_path, lang="en")
+def test_every_finding_agrees_with_the_verdicts_it_explains(
+    tmp_path: Path, open_report: OpenReport
+) -> None:
+    write_all(demo_run(), tmp_path)
+    shown = open_report(tmp_path / "baeckerei-sonnenschein.html", "report-customer-invariant")
+    assert assert_findings_agree_with_cells(shown.page) >= 4
+    stage_rows = shown.page.locator('tr.finding[data-host="fw"]')
+    assert stage_rows.count() == 1 and stage_rows.first.get_attribute("data-check") == ""
+    assert stage_rows.first.get_attribute("data-code") == "connect.refused"
+    assert stage_rows.first.get_attribute("data-verdict") == "error"
+
+
+def test_german_report_has_no_english_sentence_outside_marked_evidence(
+    tmp_path: Path, open_report: OpenReport
+) -> None:
+    write_all(demo_run(), tmp_path)
+    for page_file in ("baeckerei-sonnenschein.html", "index.html"):
+        shown = open_report(tmp_path / page_file, f"report-german-{page_file}")
+        text = text_outside_evidence(shown.page)
+        assert "Befunde und Maßnahmen" in text or "Audit-Übersicht" in text
+        assert english_outside_evidence(text) == [], page_file
+        marked = shown.page.locator('samp[lang="en"]').all_inner_texts()
+        assert any("ECONNREFUSED" in m for m in marked), "the transport's words stay, marked"
+
+
+def test_english_report(tmp_path: Path, open_report: OpenReport) -> None:
+    write_all(demo_run(), tmp_path, lang="en")
     shown = open_report(tmp_path / "baeckerei-sonnenschein.html", "report-customer-en")
     shown.assert_quiet_and_offline()
     assert shown.page.locator("html").get_attribute("lang") == "en"
     assert shown.text("#headline") == "✘ 1 of 5 devices meet the prerequisites"
     assert shown.text("#meta-time") == "2026-11-25 03:05 CET"
     assert "Firewall: allow outbound TCP 5938 to router*.teamviewer.com" in shown.text(".finding")
+    assert "Credentials invalid since 2026-11-20" in shown.text(".finding")
     assert "? not proven" in shown.text("#devices")
+    assert "nicht" not in text_outside_evidence(shown.page)
 
 
 def test_overview_links_every_customer_and_groups_unaudited_hosts(
-    tmp_path: Path, profile: Profile, open_report: OpenReport
+    tmp_path: Path, open_report: OpenReport
 ) -> None:
-    written = write_all(demo_run(), profile, tmp_path)
+    written = write_all(demo_run(), tmp_path)
     shown = open_report(tmp_path / "index.html", "report-index-de")
     page = shown.page
     shown.assert_quiet_and_offline()
@@ -112,12 +154,14 @@ def test_overview_links_every_customer_and_groups_unaudited_hosts(
     )
     causes = page.locator("h3.cause").all_inner_texts()
     assert causes == ["Zugangsdaten (1)", "Netzwerk (1)"]
+    network = page.locator('table.causes[data-cause="network"] tr[data-host="fw"]').inner_text()
+    assert "weist Verbindungen ab" in network and "ECONNREFUSED" in network
     assert page.locator("#results-link").get_attribute("href") == "results.json"
     assert (tmp_path / "results.json").is_file() and len(written) == 3
 
 
-def test_print_layout_is_a4(tmp_path: Path, profile: Profile, open_report: OpenReport) -> None:
-    write_all(demo_run(), profile, tmp_path)
+def test_print_layout_is_a4(tmp_path: Path, open_report: OpenReport) -> None:
+    write_all(demo_run(), tmp_path)
     shown = open_report(tmp_path / "baeckerei-sonnenschein.html", "report-customer-screen")
     shown.page.emulate_media(media="print")
     assert not shown.page.locator(".noprint").first.is_visible()

@@ -16,7 +16,12 @@ import yaml
 from auditor.lab import Lab
 from auditor.lab.inventory import write_inventory
 from tests.engine.conftest import Audit, audit_lab
-from tests.report.conftest import Opened
+from tests.report.conftest import (
+    Opened,
+    assert_findings_agree_with_cells,
+    english_outside_evidence,
+    text_outside_evidence,
+)
 
 KEEP = ("good", "tcp5938", "intercept", "hijack", "udp5938", "nossh")
 HOSTILE_CUSTOMER = 'Böse <script>alert("kunde")</script> & Co'
@@ -87,3 +92,30 @@ def test_lab_outputs_hold_no_secret_and_escape_the_customer(
     shown.assert_quiet_and_offline()
     assert "Zugangsdaten ungültig seit" in shown.text(".finding")
     assert shown.page.locator("script").count() == 0
+
+
+@pytest.mark.lab
+def test_lab_report_findings_never_contradict_their_verdicts(
+    lab_audit: Audit, open_report: Callable[..., Opened]
+) -> None:
+    """The whole lab, BusyBox host included: every finding row has the verdict of the
+    checks it names, and every open check of an audited host has a finding."""
+    shown = open_report(lab_audit.out_dir / "testkunde-gmbh.html", "report-lab-all")
+    shown.assert_quiet_and_offline()
+    assert assert_findings_agree_with_cells(shown.page) > 30
+    busybox = shown.page.locator('tr.finding[data-host="busybox"][data-check~="dns_udp"]')
+    assert busybox.get_attribute("data-verdict") == "inconclusive"
+    assert busybox.get_attribute("data-code") == "dns.answer_unverified"
+    assert busybox.get_attribute("data-owner") == "msp"
+    said = busybox.inner_text()
+    assert "nicht bewiesen" in said and "gefälscht" not in said and "Umleitung" not in said
+
+
+@pytest.mark.lab
+def test_lab_reports_in_german_have_no_english_sentence(
+    lab_audit: Audit, open_report: Callable[..., Opened]
+) -> None:
+    for page in sorted(lab_audit.out_dir.glob("*.html")):
+        shown = open_report(page, f"report-lab-german-{page.stem}")
+        text = text_outside_evidence(shown.page)
+        assert english_outside_evidence(text) == [], page.name

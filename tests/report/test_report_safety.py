@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from auditor.model import Check, RunResult, Secret, Stage, Verdict
-from auditor.profile import Profile
+from auditor.errors import ConnectRefused
+from auditor.model import RunResult, Secret
 from auditor.report.write import write_reports
+from tests.judged import items, judged, run_of, stopped
 from tests.report.conftest import Opened
-from tests.report.samples import INTERCEPTED, host, run_of
 
 SCRIPT = '<script>document.title="pwned";alert(1)</script>'
 ATTR = "\"'><img src=x onerror=alert(2)>"
@@ -25,22 +26,27 @@ def hostile_run() -> RunResult:
     Reports only: results.json never sees these (the payload parser accepts
     strict UTF-8 only, and evidence is plain JSON), so only the HTML is written.
     """
-    issuer = dict(INTERCEPTED.evidence["targets"][0])
-    issuer["presented"] = {"issuer": {"commonName": SCRIPT, "organizationName": BROKEN}}
-    tls = Check("tls_443", Verdict.FAIL, f"TLS interception suspected ({SCRIPT})",
-                {"targets": [issuer]})  # fmt: skip
-    leaky = Check("admin", Verdict.ERROR, f"odd {ATTR}",
-                  {"password": Secret(PLANTED), "banner": BROKEN})  # fmt: skip
-    return run_of(
-        host(SCRIPT, customer=CUSTOMER, overrides={"tls_443": tls, "admin": leaky}),
-        host(ATTR, customer=CUSTOMER, address=ATTR, stage=Stage.CONNECT,
-             stage_reason=f"banner: </details></table>{SCRIPT} {BROKEN}"),
-        host(LONG, customer=CUSTOMER, address="198.51.100.99"),
+    presented = {"issuer": {"commonName": SCRIPT, "organizationName": BROKEN}}
+    tls = items("tls", "tls_443", status="verify_failed", presented=presented,
+                verify_message=f"odd {ATTR} {BROKEN}")  # fmt: skip
+    hostile = judged(SCRIPT, tls, customer=CUSTOMER)
+    # a bug that put a Secret into evidence must still not print it
+    leaky = tuple(
+        dataclasses.replace(c, evidence={**c.evidence, "password": Secret(PLANTED), "banner": BROKEN})
+        if c.id == "admin" else c
+        for c in hostile.checks
     )  # fmt: skip
+    refused = ConnectRefused(f"banner: </details></table>{SCRIPT} {BROKEN}", address=ATTR,
+                             port=22, connection=SCRIPT, errno=BROKEN)  # fmt: skip
+    return run_of(
+        dataclasses.replace(hostile, checks=leaky),
+        stopped(ATTR, refused, customer=CUSTOMER, address=ATTR),
+        judged(LONG, customer=CUSTOMER, address="198.51.100.99"),
+    )
 
 
-def test_hostile_strings_are_escaped_in_every_output(tmp_path: Path, profile: Profile) -> None:
-    written = write_reports(hostile_run(), tmp_path, profile=profile, timezone="UTC")
+def test_hostile_strings_are_escaped_in_every_output(tmp_path: Path) -> None:
+    written = write_reports(hostile_run(), tmp_path, timezone="UTC")
     assert len(written) == 2
     for path in written:
         raw = path.read_bytes()
@@ -53,9 +59,9 @@ def test_hostile_strings_are_escaped_in_every_output(tmp_path: Path, profile: Pr
 
 
 def test_hostile_page_renders_inert_and_fits_the_window(
-    tmp_path: Path, profile: Profile, open_report: Callable[..., Opened]
+    tmp_path: Path, open_report: Callable[..., Opened]
 ) -> None:
-    write_reports(hostile_run(), tmp_path, profile=profile, timezone="UTC")
+    write_reports(hostile_run(), tmp_path, timezone="UTC")
     page_file = next(p for p in tmp_path.glob("*.html") if p.name != "index.html")
     shown = open_report(page_file, "report-hostile", width=1200)
     shown.assert_quiet_and_offline()
