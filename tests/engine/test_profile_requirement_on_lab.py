@@ -66,7 +66,7 @@ def test_the_new_checks_are_observed_judged_and_in_the_results(extended: Audit) 
     servfail = extended.checks("servfail")  # a network device: 8444 does not apply
     assert servfail["tcp_8444"]["verdict"] == "not_applicable"
     assert servfail["tcp_8443"]["verdict"] == "error", "the name does not resolve there"
-    assert "tcp_8444" in next(l for l in extended.stdout.splitlines() if "good" in l)
+    assert "tcp_8444" in next(line for line in extended.stdout.splitlines() if "good" in line)
 
 
 @pytest.mark.lab
