@@ -162,9 +162,11 @@ def _fields(settings: SshSettings) -> dict[str, object]:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from auditor.report.when import zone
     from auditor.report.write import write_reports
     from auditor.results import ResultsError, read_results
 
+    zone(args.timezone)  # a bad --timezone is a usage error before anything is written
     try:
         run = read_results(args.results)
     except ResultsError as exc:

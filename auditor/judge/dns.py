@@ -2,7 +2,8 @@
 
 dns (one check per transport, e.g. dns_udp and dns_tcp): every resolver the
 host is configured with must answer NOERROR with at least one address for
-every planned name over that transport, and no address may be a sinkhole or
+every name of the check over that transport (the plan asks the payload for
+the names of all DNS checks; each check is held to its own), and no address may be a sinkhole or
 bogon unless it lies in the profile's ``expected_networks``. NXDOMAIN,
 SERVFAIL, REFUSED, silence and a wrong query id are told apart. No resolver
 configured fails. A UDP answer with the TC bit is ``inconclusive``: valid,
@@ -46,10 +47,11 @@ _PRIVATE = tuple(
 
 def judge(check_id: str, spec: CheckSpec, plan: Obs, observations: Obs, ctx: Context) -> Check:
     transport = spec.transport if isinstance(spec, DnsSpec) else "udp"
+    planned = plan.get("dns") or {}
+    names = list((planned.get("names_of") or {}).get(check_id, planned.get("names") or ()))
     dns = observations.get("dns")
     if not isinstance(dns, Mapping) or not isinstance(dns.get("resolvers"), list):
         return single(check_id, Item("probe.missing", "no DNS observation came back from the host"))
-    names = list((plan.get("dns") or {}).get("names") or ())
     resolvers, problems = dns["resolvers"], list(dns.get("problems") or ())
     resolv_conf = str(dns.get("resolv_conf") or "/etc/resolv.conf")
     evidence: dict[str, Any] = {"transport": transport, "resolv_conf": resolv_conf}

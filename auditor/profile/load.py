@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from auditor.errors import ProfileError
-from auditor.profile.schema import CheckSpec, Profile
+from auditor.profile.schema import SINGLE_KINDS, CheckSpec, DnsSpec, Profile
 from auditor.profile.values import (
     parse_check_id,
     parse_network,
@@ -177,13 +177,41 @@ def _checks(
         kind, section = _kind_of(section, check_id, path, value.value_lines[check_id], version)
         if kind not in kinds:
             known = ", ".join(kinds)
-            raise _Located(id_line, f"{path}.kind: unknown kind {kind!r} (known: {known})")
+            line = value[check_id].value_lines.get("kind", id_line)
+            raise _Located(line, f"{path}.kind: unknown kind {kind!r} (known: {known})")
         specs[check_id] = _decode(kinds[kind], section, path, value.value_lines[check_id], version)
     if version == 1:
         missing = [check_id for check_id in V1_CHECKS if check_id not in specs]
         if missing:
             raise _Located(value.line, f"{where}: missing check ids {', '.join(missing)}")
+    _across_checks(specs, value, where)
     return specs
+
+
+def _across_checks(specs: Mapping[str, CheckSpec], value: _Map, where: str) -> None:
+    """Rules between checks, reported at the check that breaks them (Profile re-checks them)."""
+    if not specs:
+        raise _Located(value.line, f"{where}: a profile needs at least one check")
+    first_of: dict[str, str] = {}
+    resolv_conf: str | None = None
+    for check_id, spec in specs.items():
+        section = value[check_id]
+        if spec.kind in SINGLE_KINDS and spec.kind in first_of:
+            raise _Located(
+                value.key_lines[check_id],
+                f"{where}.{check_id}: at most one check of kind {spec.kind} "
+                f"(already: {first_of[spec.kind]})",
+            )
+        first_of.setdefault(spec.kind, check_id)
+        if isinstance(spec, DnsSpec):
+            if resolv_conf is not None and spec.resolv_conf != resolv_conf:
+                line = section.value_lines.get("resolv_conf", section.line)
+                raise _Located(
+                    line,
+                    f"{where}.{check_id}.resolv_conf: every dns check must share resolv_conf "
+                    "(one resolver list per host)",
+                )
+            resolv_conf = spec.resolv_conf
 
 
 def _kind_of(
@@ -204,6 +232,8 @@ def _kind_of(
                            "contract v5 ids; use schema_version 2 and give a kind)")  # fmt: skip
         kind, implied = V1_CHECKS[check_id]
         for key, implied_value in implied.items():
+            if key in section:
+                raise _Located(section.key_lines[key], f"{path}.{key}: needs schema_version 2")
             rest[key] = implied_value
             rest.value_lines[key] = rest.key_lines[key] = line
         return kind, rest

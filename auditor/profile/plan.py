@@ -76,7 +76,8 @@ class Plan:
             doc["dns"] = {
                 "checks": [check_id for check_id, _ in dns],
                 "transport": {check_id: spec.transport for check_id, spec in dns},
-                "names": list(names),
+                "names": list(names),  # what the payload asks; each check is held to its own
+                "names_of": {check_id: list(spec.names) for check_id, spec in dns},
                 "resolv_conf": dns[0][1].resolv_conf,
             }
         for check_id, system in self._applicable(DnsSystemSpec):

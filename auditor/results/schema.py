@@ -223,7 +223,7 @@ def _check_findings(host: Mapping[str, Any], where: str, source: str) -> None:
         at = f"{where}.checks[{n}]"
         verdict, found = check["verdict"], check["findings"]
         if verdict in (Verdict.PASS.value, Verdict.NOT_APPLICABLE.value) and found:
-            raise ResultsError(f"{source}: {at}: a {verdict} check carries findings")
+            raise ResultsError(f"{source}: {at}: a check with verdict {verdict} carries findings")
         wrong = [f["code"] for f in found if f["verdict"] != verdict]
         if wrong:
             raise ResultsError(
@@ -231,7 +231,7 @@ def _check_findings(host: Mapping[str, Any], where: str, source: str) -> None:
             )
         open_ = verdict not in (Verdict.PASS.value, Verdict.NOT_APPLICABLE.value)
         if judged and open_ and not found:
-            raise ResultsError(f"{source}: {at}: a {verdict} check without a finding")
+            raise ResultsError(f"{source}: {at}: a check with verdict {verdict} has no finding")
 
 
 def finding_from(doc: Mapping[str, Any]) -> Finding:

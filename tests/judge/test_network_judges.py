@@ -9,6 +9,7 @@ varies one planned item, the profile's other items are observed healthy.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import itertools
 import json
 from pathlib import Path
@@ -554,9 +555,11 @@ def no_resolver_check() -> Check:
 
 
 def no_names_check() -> Check:
-    doc = plan_doc()
-    doc["dns"]["names"] = []
-    return judge("dns_udp", {"dns": {"resolvers": ["10.0.0.1"]}}, doc=doc)
+    """A DNS check whose profile entry names no names (``names: []``)."""
+    spec = dataclasses.replace(PROFILE.checks["dns_udp"], names=())
+    profile = dataclasses.replace(PROFILE, checks={**PROFILE.checks, "dns_udp": spec})
+    doc = plan_doc(profile)
+    return judge("dns_udp", {"dns": {"resolvers": ["10.0.0.1"]}}, doc=doc, profile=profile)
 
 
 def test_dns_without_resolvers_or_observation() -> None:

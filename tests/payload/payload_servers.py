@@ -65,15 +65,20 @@ def _a(owner: bytes, address: str) -> bytes:
     return owner + struct.pack("!HHIH", 1, 1, 60, 4) + socket.inet_aton(address)
 
 
-def dns_reply(query: bytes, transport: str) -> bytes | None:
-    """The scripted answer for the query's name (see the table in the code)."""
-    qid = struct.unpack("!H", query[:2])[0]
-    end = query.index(b"\0", 12) + 5
+def query_name(query: bytes) -> str:
+    """The question's name of a DNS query (uncompressed, as every client sends it)."""
     labels, offset = [], 12
     while query[offset]:
         labels.append(query[offset + 1 : offset + 1 + query[offset]].decode())
         offset += 1 + query[offset]
-    name, question = ".".join(labels), query[12:end]
+    return ".".join(labels)
+
+
+def dns_reply(query: bytes, transport: str) -> bytes | None:
+    """The scripted answer for the query's name (see the table in the code)."""
+    qid = struct.unpack("!H", query[:2])[0]
+    end = query.index(b"\0", 12) + 5
+    name, question = query_name(query), query[12:end]
     flags, rcode, answers, count = 0x8180, 0, b"", 0
     ptr = b"\xc0\x0c"  # compression pointer to the question name
     if name in ("ok.test", "sys.test"):
@@ -110,10 +115,15 @@ def dns_reply(query: bytes, transport: str) -> bytes | None:
 
 
 class DnsServer(Server):
-    """UDP and TCP on ``address``:53 (root needed), answering from :func:`dns_reply`."""
+    """UDP and TCP on ``address``:53 (root needed), answering from :func:`dns_reply`.
+
+    ``seen`` records (transport, name) of every query that arrived, so a test can
+    prove over which transport a name was really asked.
+    """
 
     def __init__(self) -> None:
         super().__init__()
+        self.seen: list[tuple[str, str]] = []
         for _ in range(20):  # bounded: find a free random loopback address
             self.address = random_loopback(53)
             try:
@@ -139,6 +149,7 @@ class DnsServer(Server):
                 query, peer = sock.recvfrom(4096)
             except TimeoutError:
                 continue
+            self.seen.append(("udp", query_name(query)))
             reply = dns_reply(query, "udp")
             if reply is not None:
                 sock.sendto(reply, peer)
@@ -156,7 +167,9 @@ class DnsServer(Server):
             conn.settimeout(3)
             try:
                 size = struct.unpack("!H", conn.recv(2))[0]
-                reply = dns_reply(conn.recv(size), "tcp")
+                query = conn.recv(size)
+                self.seen.append(("tcp", query_name(query)))
+                reply = dns_reply(query, "tcp")
                 if reply is None:
                     self.stop.wait(3)
                     return

@@ -13,10 +13,11 @@ import pytest
 
 from auditor.errors import PayloadMalformed
 from auditor.model import Secret
-from auditor.payload import BEGIN, END, build_program, parse_output, payload_source
+from auditor.payload import BEGIN, END, PLAN_VERSION, build_program, parse_output, payload_source
+from auditor.payload.sh import sh_source
 
 PLAN = {
-    "plan_version": 1, "deadline_s": 2.0, "probe_timeout_s": 1.0,
+    "plan_version": 2, "deadline_s": 2.0, "probe_timeout_s": 1.0,
     "tcp": [{"check": "tcp_80", "host": "marker-host.test", "port": 80}],
 }  # fmt: skip
 GOOD = {"observations_version": 1, "payload": "python", "tcp": [], "dns": {"queries": []}}
@@ -35,6 +36,12 @@ def test_program_is_one_ascii_program_with_the_plan_as_base64() -> None:
     assert b"marker-host" not in program  # the plan travels encoded, once
     assert len(program.splitlines()) == len(payload_source().splitlines())
     compile(program, "<stdin>", "exec")
+
+
+def test_both_payloads_run_the_plan_version_the_controller_plans() -> None:
+    assert PLAN_VERSION == 2
+    assert b"\nPLAN_VERSION = 2  #" in payload_source()
+    assert b'if [ "$PLAN_VERSION" != 2 ]; then' in sh_source()
 
 
 def test_secrets_and_nan_never_reach_a_program() -> None:

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from payload_servers import A_OK, World, free_port, run_payload
 
-from auditor.payload import build_program, parse_output
+from auditor.payload import PLAN_VERSION, build_program, parse_output
 
+BOTH = {"dns_udp": "udp", "dns_tcp": "tcp"}  # the bundled profile's DNS checks
 DNS_NAMES = [
     "ok.test", "www.test", "nx.test", "servfail.test", "refused.test", "badid.test",
     "tc.test", "sinkhole.test", "nodata.test", "silent.test", "garbage.test", "loop.test",
@@ -31,7 +32,7 @@ def full_plan(world: World) -> dict[str, Any]:
         )
     ]  # fmt: skip
     return {
-        "plan_version": 1,
+        "plan_version": 2,
         "deadline_s": 8.0,
         "probe_timeout_s": 1.0,
         "tcp": [
@@ -42,7 +43,7 @@ def full_plan(world: World) -> dict[str, Any]:
         ],
         "udp": udp,
         "tls": tls,
-        "dns": {"checks": ["dns_udp", "dns_tcp"], "names": DNS_NAMES,
+        "dns": {"checks": ["dns_udp", "dns_tcp"], "transport": BOTH, "names": DNS_NAMES,
                 "resolv_conf": "/etc/resolv.conf"},
         "dns_system": {"check": "dns_system", "names": ["sys.test", "nx.test", "localhost"]},
     }  # fmt: skip
@@ -78,6 +79,7 @@ def query(doc: dict[str, Any], resolver: str, name: str, transport: str) -> dict
 
 def test_document_header(doc: dict[str, Any]) -> None:
     assert doc["payload"] == "python" and doc["observations_version"] == 1
+    assert doc["plan_version"] == PLAN_VERSION == 2
     assert doc["python"] == ".".join(map(str, sys.version_info[:3]))
     assert doc["uid"] == 0 and doc["hostname"] and doc["platform"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", doc["started_at"])
@@ -141,7 +143,9 @@ def test_tls_wrong_name_and_silent_server(doc: dict[str, Any], world: World) -> 
 def test_dns_resolv_conf(doc: dict[str, Any], world: World) -> None:
     assert doc["dns"]["resolvers"] == [world.dns.address, world.dead_resolver]
     assert doc["dns"]["problems"] == [] and doc["dns"]["resolv_conf"] == "/etc/resolv.conf"
+    assert doc["dns"]["checks"] == ["dns_udp", "dns_tcp"]
     assert len(doc["dns"]["queries"]) == 2 * 2 * len(DNS_NAMES)
+    assert {(q["check"], q["transport"]) for q in doc["dns"]["queries"]} == set(BOTH.items())
 
 
 @pytest.mark.parametrize("transport", ["udp", "tcp"])
@@ -180,7 +184,7 @@ def test_dns_system(doc: dict[str, Any]) -> None:
 
 def test_unfinished_probe_is_a_deadline_timeout(world: World) -> None:
     plan = {
-        "plan_version": 1, "deadline_s": 1.5, "probe_timeout_s": 30.0,
+        "plan_version": 2, "deadline_s": 1.5, "probe_timeout_s": 30.0,
         "tcp": [{"check": "tcp_5938", "host": "127.0.0.1", "port": world.tcp.full}],
     }  # fmt: skip
     started = time.monotonic()
@@ -190,13 +194,61 @@ def test_unfinished_probe_is_a_deadline_timeout(world: World) -> None:
     assert (obs["status"], obs["phase"]) == ("timeout", "deadline")
 
 
-def test_no_reflector_and_bad_plan(world: World) -> None:
-    doc = observe(world, {"plan_version": 1, "deadline_s": 2, "probe_timeout_s": 1, "udp": []})
-    assert doc["udp"] == [
-        {"check": "udp_5938", "status": "not_sent", "reason": "no reflector configured"}
-    ]
-    bad = observe(world, {"plan_version": 99})
-    assert "plan_version" in bad["error"] and "tcp" not in bad
+def test_no_reflector_gives_an_empty_udp_section(world: World) -> None:
+    doc = observe(world, {"plan_version": 2, "deadline_s": 2, "probe_timeout_s": 1, "udp": []})
+    assert doc["udp"] == []  # nothing was sent: the judge says why (udp.no_reflector)
+    assert "error" not in doc and "tcp" not in doc and "tls" not in doc
+
+
+@pytest.mark.parametrize("version", [1, 99, None])
+def test_other_plan_versions_are_refused_in_one_line(world: World, version: int | None) -> None:
+    plan = {"plan_version": version, "deadline_s": 2, "probe_timeout_s": 1,
+            "tcp": [{"check": "tcp_80", "host": "127.0.0.1", "port": world.tcp.open}],
+            "udp": []}  # fmt: skip
+    bad = observe(world, plan)
+    assert bad["error"] == "bad plan: ValueError: unsupported plan (plan_version must be 2)"
+    assert "tcp" not in bad and "udp" not in bad
+
+
+def dns_plan(conf: Path, transport: dict[str, str], names: list[str]) -> dict[str, Any]:
+    return {"plan_version": 2, "deadline_s": 6, "probe_timeout_s": 1,
+            "dns": {"checks": list(transport), "transport": transport, "names": names,
+                    "resolv_conf": str(conf)}}  # fmt: skip
+
+
+def test_dns_transport_comes_from_the_plan_not_the_check_id(world: World, tmp_path: Path) -> None:
+    """resolver_tcp asks over TCP because the plan says so; a check named dns_tcp whose
+    plan says udp asks over UDP. tc.test tells them apart on the server's side too."""
+    conf = tmp_path / "resolv.conf"
+    conf.write_text(f"nameserver {world.dns.address}\n")
+    tcp_name, udp_name = "python-tcp.transport.test", "python-udp.transport.test"
+    tcp = observe(world, dns_plan(conf, {"resolver_tcp": "tcp"}, ["tc.test", tcp_name]))
+    assert tcp["dns"]["checks"] == ["resolver_tcp"]
+    assert {(q["check"], q["transport"]) for q in tcp["dns"]["queries"]} == {
+        ("resolver_tcp", "tcp")
+    }
+    by_name = {q["name"]: q for q in tcp["dns"]["queries"]}
+    assert by_name["tc.test"]["status"] == "answer"  # over UDP it would be truncated
+    assert by_name["tc.test"]["answers"][0]["address"] == A_OK
+    udp = observe(world, dns_plan(conf, {"dns_tcp": "udp"}, ["tc.test", udp_name]))
+    assert {(q["check"], q["transport"]) for q in udp["dns"]["queries"]} == {("dns_tcp", "udp")}
+    assert {q["name"]: q["status"] for q in udp["dns"]["queries"]}["tc.test"] == "truncated"
+    seen = [entry for entry in world.dns.seen if entry[1] in (tcp_name, udp_name)]
+    assert sorted(set(seen)) == [("tcp", tcp_name), ("udp", udp_name)]
+
+
+def test_two_dns_checks_each_ask_over_their_own_transport(world: World, tmp_path: Path) -> None:
+    conf = tmp_path / "resolv.conf"
+    conf.write_text(f"nameserver {world.dns.address}\n")
+    transport = {"resolver_udp": "udp", "resolver_tcp": "tcp"}
+    doc = observe(world, dns_plan(conf, transport, ["ok.test", "tc.test"]))
+    got = {(q["check"], q["transport"], q["name"]): q["status"] for q in doc["dns"]["queries"]}
+    assert got == {
+        ("resolver_udp", "udp", "ok.test"): "answer",
+        ("resolver_udp", "udp", "tc.test"): "truncated",
+        ("resolver_tcp", "tcp", "ok.test"): "answer",
+        ("resolver_tcp", "tcp", "tc.test"): "answer",
+    }
 
 
 def test_resolv_conf_problems(world: World, tmp_path: Path) -> None:
@@ -205,8 +257,8 @@ def test_resolv_conf_problems(world: World, tmp_path: Path) -> None:
         "; comment\nnameserver 127.0.0.9\nnameserver not-an-ip\nnameserver\n"
         "nameserver ::1\nnameserver 127.0.0.10\nnameserver 127.0.0.11\n"
     )
-    plan = {"plan_version": 1, "deadline_s": 2, "probe_timeout_s": 1,
-            "dns": {"checks": [], "names": [], "resolv_conf": str(conf)}}  # fmt: skip
+    plan = {"plan_version": 2, "deadline_s": 2, "probe_timeout_s": 1,
+            "dns": {"checks": [], "transport": {}, "names": [], "resolv_conf": str(conf)}}  # fmt: skip
     dns = observe(world, plan)["dns"]
     assert dns["resolvers"] == ["127.0.0.9", "::1", "127.0.0.10"]
     assert [p.split(":")[0] for p in dns["problems"]] == ["line 3", "line 4", "line 7"]
@@ -237,12 +289,13 @@ def test_local_firewall_and_no_route(tmp_path: Path) -> None:
     rules.write_text(NFT_RULES)
     conf.write_text("nameserver 198.51.100.53\n")
     plan = {
-        "plan_version": 1, "deadline_s": 4, "probe_timeout_s": 1,
+        "plan_version": 2, "deadline_s": 4, "probe_timeout_s": 1,
         "tcp": [{"check": "tcp_5938", "host": "127.0.0.1", "port": 5938},
                 {"check": "tcp_5938", "host": "127.0.0.1", "port": 5939},
                 {"check": "tcp_80", "host": "198.51.100.1", "port": 80}],
         "udp": [{"check": "udp_5938", "host": "127.0.0.1", "port": 5938}],
-        "dns": {"checks": ["dns_udp", "dns_tcp"], "names": ["ok.test"], "resolv_conf": str(conf)},
+        "dns": {"checks": ["dns_udp", "dns_tcp"], "transport": BOTH, "names": ["ok.test"],
+                "resolv_conf": str(conf)},
     }  # fmt: skip
     script = 'ip link set lo up && nft -f "$1" && exec "$0" -'
     done = subprocess.run(
@@ -273,14 +326,14 @@ def test_every_python_gives_the_same_observations(world: World, python: str) -> 
         capture_output=True, check=True, text=True,
     ).stdout  # fmt: skip
     plan = {
-        "plan_version": 1, "deadline_s": 6, "probe_timeout_s": 2,
+        "plan_version": 2, "deadline_s": 6, "probe_timeout_s": 2,
         "tcp": [{"check": "tcp_80", "host": "127.0.0.1", "port": p}
                 for p in (world.tcp.open, world.tcp.closed)],
         "udp": [{"check": "udp_5938", "host": "127.0.0.1", "port": world.echo.port}],
         "tls": [{"check": "tls_443", "host": "localhost", "port": p}
                 for p in (world.tls_good.port, world.tls_rogue.port)],
-        "dns": {"checks": ["dns_udp", "dns_tcp"], "names": ["www.test", "nx.test"],
-                "resolv_conf": "/etc/resolv.conf"},
+        "dns": {"checks": ["dns_udp", "dns_tcp"], "transport": BOTH,
+                "names": ["www.test", "nx.test"], "resolv_conf": "/etc/resolv.conf"},
         "dns_system": {"check": "dns_system", "names": ["sys.test"]},
     }  # fmt: skip
     doc = observe(world, plan, python)
@@ -300,33 +353,105 @@ def test_every_python_gives_the_same_observations(world: World, python: str) -> 
     assert doc["dns_system"]["results"][0]["addresses"] == [A_OK]
 
 
-def test_judged_end_to_end(world: World, doc: dict[str, Any], tmp_path: Path) -> None:
-    """Real observations through the real judge: a clean path passes, the broken one does not."""
+def test_judged_end_to_end(world: World, doc: dict[str, Any]) -> None:
+    """Real observations through the real judge: the broken plan fails, with findings."""
     from ipaddress import ip_network
 
-    from auditor.judge import judge_host
+    from auditor.judge import Context, judge_check
     from auditor.model import Verdict
+    from auditor.profile import load_profile
 
     # the test servers listen on loopback: expected here, a sinkhole anywhere else
-    lab = [ip_network("198.51.100.0/24"), ip_network("127.0.0.0/8")]
-    broken = judge_host(full_plan(world), doc, expected_networks=lab)
-    assert broken["tcp_80"].verdict is Verdict.PASS
+    ctx = Context(
+        probe_timeout_s=1.0,
+        expected_networks=(ip_network("198.51.100.0/24"), ip_network("127.0.0.0/8")),
+    )
+    plan = full_plan(world)
+    specs = load_profile().checks
+    ids = ["tcp_5938", "udp_5938", "tcp_80", "tcp_443", "tls_443", "dns_udp", "dns_tcp",
+           "dns_system"]  # fmt: skip
+    broken = {i: judge_check(i, specs[i], plan, doc, ctx) for i in ids}
+    assert broken["tcp_80"].verdict is Verdict.PASS and broken["tcp_80"].findings == ()
     assert broken["tcp_443"].reason.endswith("was rejected (RST).")
     assert {c.verdict for k, c in broken.items() if k != "tcp_80"} == {Verdict.FAIL}
     assert "interception suspected" in broken["tls_443"].reason
+    for check in broken.values():
+        assert all(f.verdict is check.verdict for f in check.findings), check
+    assert [f.code for f in broken["tcp_443"].findings] == ["tcp.refused"]
+    assert "tls.intercepted" in {f.code for f in broken["tls_443"].findings}
+    assert "udp.intercepted" in {f.code for f in broken["udp_5938"].findings}
+
+
+PROFILE = """\
+schema_version: 2
+contract: {{name: Loopback, version: "1"}}
+timeouts: {{connect_s: 1, login_s: 1, host_s: 10, probe_s: 2}}
+reflector: 127.0.0.1:{echo}
+expected_networks: [127.0.0.0/8, 198.51.100.0/24]
+checks:
+  web:
+    kind: tcp
+    title: {{de: Web, en: Web}}
+    targets: [localhost]
+    port: {open}
+  echo:
+    kind: udp
+    title: {{de: Echo, en: Echo}}
+  tls_good:
+    kind: tls
+    title: {{de: TLS, en: TLS}}
+    targets: [localhost]
+    port: {tls}
+  resolver_udp:
+    kind: dns
+    title: {{de: DNS UDP, en: DNS UDP}}
+    names: [ok.test, www.test]
+    resolv_conf: {conf}
+  resolver_tcp:
+    kind: dns
+    transport: tcp
+    title: {{de: DNS TCP, en: DNS TCP}}
+    names: [ok.test, www.test]
+    resolv_conf: {conf}
+  system:
+    kind: dns_system
+    title: {{de: System, en: System}}
+    names: [sys.test]
+"""
+
+
+def test_profile_to_plan_to_payload_to_judge(world: World, tmp_path: Path) -> None:
+    """A schema 2 profile with ids of its own: planned, observed and judged, all passing."""
+    from auditor.judge import Context
+    from auditor.judge.host import judge_checks
+    from auditor.model import Role, Target, Verdict
+    from auditor.profile import load_profile, plan_for
+
     conf = tmp_path / "resolv.conf"
     conf.write_text(f"nameserver {world.dns.address}\n")
-    clean = {
-        "plan_version": 1, "deadline_s": 6, "probe_timeout_s": 2,
-        "tcp": [{"check": "tcp_80", "host": "localhost", "port": world.tcp.open}],
-        "udp": [{"check": "udp_5938", "host": "127.0.0.1", "port": world.echo.port}],
-        "tls": [{"check": "tls_443", "host": "localhost", "port": world.tls_good.port}],
-        "dns": {"checks": ["dns_udp", "dns_tcp"], "names": ["ok.test", "www.test"],
-                "resolv_conf": str(conf)},
-        "dns_system": {"check": "dns_system", "names": ["sys.test"]},
+    text = PROFILE.format(echo=world.echo.port, open=world.tcp.open, tls=world.tls_good.port,
+                          conf=conf)  # fmt: skip
+    (tmp_path / "profile.yaml").write_text(text)
+    profile = load_profile(str(tmp_path / "profile.yaml"))
+    target = Target(name="h1", address="127.0.0.1", customer="acme", role=Role.SERVER)
+    plan = plan_for(profile, target)
+    plan_doc = plan.payload_input()
+    assert plan_doc["udp"] == [{"check": "echo", "host": "127.0.0.1", "port": world.echo.port}]
+    assert plan_doc["dns"]["transport"] == {"resolver_udp": "udp", "resolver_tcp": "tcp"}
+    observed = observe(world, plan_doc)
+    queries = observed["dns"]["queries"]
+    assert {(q["check"], q["transport"]) for q in queries} == {
+        ("resolver_udp", "udp"), ("resolver_tcp", "tcp"),
     }  # fmt: skip
-    checks = judge_host(clean, observe(world, clean), expected_networks=lab)
-    assert {k: c.verdict for k, c in checks.items()} == dict.fromkeys(
-        ["udp_5938", "tcp_80", "tls_443", "dns_udp", "dns_tcp", "dns_system"], Verdict.PASS
+    ctx = Context(
+        probe_timeout_s=plan.timeouts.probe_s, expected_networks=profile.expected_networks
     )
-    assert "'Auditor Test CA' (Auditor Tests)" in checks["tls_443"].reason
+    checks = judge_checks(plan, observed, ctx)
+    assert [c.id for c in checks] == ["web", "echo", "tls_good", "resolver_udp", "resolver_tcp",
+                                      "system"]  # fmt: skip
+    assert {c.id: c.verdict for c in checks} == dict.fromkeys(
+        ["web", "echo", "tls_good", "resolver_udp", "resolver_tcp", "system"], Verdict.PASS
+    ), [c.reason for c in checks]
+    assert all(c.findings == () for c in checks)
+    assert "'Auditor Test CA' (Auditor Tests)" in checks[2].reason
+    assert checks[4].evidence["transport"] == "tcp"

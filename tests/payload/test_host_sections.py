@@ -21,7 +21,7 @@ from auditor.model import Secret
 from auditor.payload import build_program, parse_output, payload_source
 
 SECRET = "Bec0me-Secret-Pässwort"
-PLAN = {"plan_version": 1, "deadline_s": 8.0, "probe_timeout_s": 1.0, "admin": {"check": "admin"},
+PLAN = {"plan_version": 2, "deadline_s": 8.0, "probe_timeout_s": 1.0, "admin": {"check": "admin"},
         "teamviewer": {"check": "teamviewer"}}  # fmt: skip
 SUDOERS = "Defaults env_reset\nroot ALL=(ALL:ALL) ALL\n"
 

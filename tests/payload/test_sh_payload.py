@@ -95,7 +95,7 @@ def item(items: list[dict[str, Any]], **match: Any) -> dict[str, Any]:
 
 def test_header_says_which_payload_ran(shdoc: dict[str, Any]) -> None:
     assert shdoc["payload"] == "sh" and shdoc["observations_version"] == 1
-    assert shdoc["uid"] == 0 and shdoc["plan_version"] == 1
+    assert shdoc["uid"] == 0 and shdoc["plan_version"] == 2
     assert shdoc["duration_s"] < 8.0  # the plan deadline
 
 
@@ -143,6 +143,14 @@ def test_dns_over_udp(shdoc: dict[str, Any], world: World) -> None:
     assert mine["tc.test"]["status"] == expected_tc
 
 
+def test_dns_queries_follow_the_plans_transports(shdoc: dict[str, Any], world: World) -> None:
+    queries = shdoc["dns"]["queries"]
+    assert shdoc["dns"]["checks"] == ["dns_udp", "dns_tcp"]
+    assert {(q["check"], q["transport"]) for q in queries} == {("dns_udp", "udp"),
+                                                               ("dns_tcp", "tcp")}  # fmt: skip
+    assert len(queries) == 2 * 2 * len(full_plan(world)["dns"]["names"])
+
+
 def test_dns_over_tcp_needs_dig(shdoc: dict[str, Any], world: World) -> None:
     queries = [q for q in shdoc["dns"]["queries"] if q["transport"] == "tcp"]
     if shdoc["_kind"] == "busybox":
@@ -181,7 +189,7 @@ def test_hostile_tool_output_is_escaped(world: World, tmp_path: Path) -> None:
         b"printf 'bad \"q\" \\\\ \\001\\033[1m \\377\\n' >&2; exit 1\n"
     )
     (fake / "nc").chmod(0o755)
-    plan = {"plan_version": 1, "deadline_s": 5.0, "probe_timeout_s": 1.0,
+    plan = {"plan_version": 2, "deadline_s": 5.0, "probe_timeout_s": 1.0,
             "tcp": [{"check": "tcp_80", "host": "127.0.0.1", "port": world.tcp.open}]}  # fmt: skip
     done = run_sh(world, build_sh_program(plan), "dash", f"{fake}:/usr/bin")
     (obs,) = parse_output(done.stdout)["tcp"]
@@ -202,7 +210,7 @@ def test_launcher_runs_python_when_there_is_one(world: World, tmp_path: Path) ->
 
 
 def test_launcher_falls_back_to_sh_without_python(world: World, tmp_path: Path) -> None:
-    plan = {"plan_version": 1, "deadline_s": 5.0, "probe_timeout_s": 1.0, "admin": {}}
+    plan = {"plan_version": 2, "deadline_s": 5.0, "probe_timeout_s": 1.0, "admin": {}}
     path = tool_dir(tmp_path, "busybox")
     done = run_sh(
         world, build_launcher(plan), "busybox", path, no_python=True, command=LAUNCH_COMMAND
@@ -211,9 +219,66 @@ def test_launcher_falls_back_to_sh_without_python(world: World, tmp_path: Path) 
     assert (doc["payload"], doc["admin"]["euid"]) == ("sh", 0)
 
 
-def test_bad_plan_is_reported_in_the_document(world: World, tmp_path: Path) -> None:
-    done = run_sh(world, build_sh_program({"plan_version": 7}), "dash", "/usr/bin:/bin")
-    assert "plan_version must be 1" in parse_output(done.stdout)["error"]
+@pytest.mark.parametrize("kind", SHELLS)
+@pytest.mark.parametrize("version", [1, 7])
+def test_other_plan_versions_are_refused_in_the_document(
+    world: World, tmp_path: Path, kind: str, version: int
+) -> None:
+    plan = {"plan_version": version, "deadline_s": 5.0, "probe_timeout_s": 1.0, "udp": [],
+            "tcp": [{"check": "tcp_80", "host": "127.0.0.1", "port": world.tcp.open}]}  # fmt: skip
+    assert render_plan(plan) == f"PLAN_VERSION={version}\n"  # nothing else reaches the host
+    done = run_sh(world, build_sh_program(plan), kind, tool_dir(tmp_path, kind))
+    doc = parse_output(done.stdout, stderr=done.stderr)
+    assert doc["error"] == "bad plan: unsupported plan (plan_version must be 2)"
+    assert doc["payload"] == "sh"
+    assert "tcp" not in doc and "udp" not in doc
+
+
+@pytest.mark.parametrize("kind", SHELLS)
+def test_no_reflector_gives_an_empty_udp_section(world: World, tmp_path: Path, kind: str) -> None:
+    plan = {"plan_version": 2, "deadline_s": 5.0, "probe_timeout_s": 1.0, "udp": []}
+    done = run_sh(world, build_sh_program(plan), kind, tool_dir(tmp_path, kind))
+    doc = parse_output(done.stdout, stderr=done.stderr)
+    assert doc["udp"] == []
+    assert "error" not in doc and "tcp" not in doc and "tls" not in doc
+
+
+def test_dns_transport_is_rendered_from_the_plan() -> None:
+    plan = {"plan_version": 2, "deadline_s": 5.0, "probe_timeout_s": 1.0,
+            "dns": {"checks": ["resolver_udp", "resolver_tcp", "dns_tcp"],
+                    "transport": {"resolver_udp": "udp", "resolver_tcp": "tcp", "dns_tcp": "udp"},
+                    "names": ["ok.test"], "resolv_conf": "/etc/resolv.conf"}}  # fmt: skip
+    lines = render_plan(plan).splitlines()
+    assert "PLAN_DNS_CHECKS='resolver_udp resolver_tcp dns_tcp'" in lines
+    assert "PLAN_DNS_TCP='resolver_tcp'" in lines  # the id decides nothing, the plan does
+
+
+@pytest.mark.parametrize("kind", SHELLS)
+def test_dns_transport_comes_from_the_plan(world: World, tmp_path: Path, kind: str) -> None:
+    """resolver_tcp asks over TCP (dig +tcp; BusyBox cannot), a dns_tcp planned as udp over UDP."""
+    conf = tmp_path / "resolv.conf"
+    conf.write_text(f"nameserver {world.dns.address}\n")
+    tcp_name, udp_name = f"{kind}-tcp.transport.test", f"{kind}-udp.transport.test"
+    plan = {"plan_version": 2, "deadline_s": 6.0, "probe_timeout_s": 1.0,
+            "dns": {"checks": ["resolver_tcp", "dns_tcp"],
+                    "transport": {"resolver_tcp": "tcp", "dns_tcp": "udp"},
+                    "names": ["tc.test", tcp_name, udp_name], "resolv_conf": str(conf)}}  # fmt: skip
+    done = run_sh(world, build_sh_program(plan), kind, tool_dir(tmp_path, kind))
+    queries = parse_output(done.stdout, stderr=done.stderr)["dns"]["queries"]
+    got = {(q["check"], q["name"]): q for q in queries}
+    assert {(q["check"], q["transport"]) for q in queries} == {("resolver_tcp", "tcp"),
+                                                               ("dns_tcp", "udp")}  # fmt: skip
+    assert len(queries) == 2 * 3
+    if kind == "busybox":  # no dig: TCP cannot be observed, UDP goes through nslookup
+        assert {q["status"] for q in queries if q["transport"] == "tcp"} == {"not_observable"}
+        assert got[("dns_tcp", "tc.test")]["status"] == "answer"  # nslookup cannot tell TC
+        seen = {("udp", udp_name), ("udp", tcp_name)}
+    else:
+        assert got[("resolver_tcp", "tc.test")]["status"] == "answer"  # truncated over UDP
+        assert got[("resolver_tcp", "tc.test")]["tool"] == "dig"
+        assert got[("dns_tcp", "tc.test")]["status"] == "truncated"
+        seen = {("tcp", tcp_name), ("tcp", udp_name), ("udp", tcp_name), ("udp", udp_name)}
+    assert {e for e in world.dns.seen if e[1] in (tcp_name, udp_name)} == seen
 
 
 @pytest.mark.parametrize(
@@ -227,14 +292,14 @@ def test_bad_plan_is_reported_in_the_document(world: World, tmp_path: Path) -> N
 )
 def test_unsafe_plan_values_never_reach_a_host(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=r"sh payload|port"):
-        render_plan({"plan_version": 1, "deadline_s": 5.0, "probe_timeout_s": 1.0, **bad})
+        render_plan({"plan_version": 2, "deadline_s": 5.0, "probe_timeout_s": 1.0, **bad})
 
 
 NASTY = "it's $(secret) ''' \\x41 \\N{x} `id` ä"
 
 
 def test_become_password_is_spelled_in_octal_and_only_in_the_program() -> None:
-    plan = {"plan_version": 1, "deadline_s": 5.0, "probe_timeout_s": 1.0}
+    plan = {"plan_version": 2, "deadline_s": 5.0, "probe_timeout_s": 1.0}
     program = build_sh_program(plan, Secret(NASTY))
     octal = "".join(f"\\{b:03o}" for b in NASTY.encode())
     assert f"BECOME=\"$(printf '{octal}')\"\n".encode() in program
@@ -247,7 +312,7 @@ def test_the_octal_become_password_reaches_sh_intact(
     world: World, kind: str, tmp_path: Path
 ) -> None:
     """The sh half decodes the password exactly (printf is a builtin: no argv holds it)."""
-    program = build_sh_program({"plan_version": 1, "deadline_s": 5.0, "probe_timeout_s": 1.0},
+    program = build_sh_program({"plan_version": 2, "deadline_s": 5.0, "probe_timeout_s": 1.0},
                                Secret(NASTY))  # fmt: skip
     probe = program.replace(b'\nmain "$@" </dev/null', b'\nprintf "%s" "$BECOME"; exit 0', 1)
     assert probe != program

@@ -1,4 +1,4 @@
-"""Per-host plans: the role table from requirements.md and the plan document for the payload."""
+"""Per-host plans: the role table from requirements.md and the plan document (version 2)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from auditor.model import CHECK_IDS, Role, Secret, Target
-from auditor.profile import load_profile, plan_for
+from auditor.model import Role, Secret, Target
+from auditor.payload import PLAN_VERSION
+from auditor.profile import Profile, load_profile, plan_for
 from auditor.profile.load import BUNDLED
+
+BUNDLED_TEXT = (Path(__file__).parents[2] / "auditor" / "profile" / BUNDLED).read_text("utf-8")
+SCHEMA1 = Path(__file__).with_name("contract-v5-schema1.yaml")
 
 EGRESS = (
     "tcp_5938",
@@ -21,6 +25,10 @@ EGRESS = (
     "dns_tcp",
     "dns_system",
 )
+ALL = ("teamviewer", *EGRESS, "admin")  # the bundled profile's order
+TV = ["router1.teamviewer.com", "router2.teamviewer.com", "master1.teamviewer.com"]
+DNS_NAMES = [*TV, "get.teamviewer.com"]
+HEADER = "schema_version: 2\ncontract: {name: Test, version: '6'}\nchecks:\n"
 
 
 def target(role: Role, *, unattended: bool = False) -> Target:
@@ -36,9 +44,15 @@ def target(role: Role, *, unattended: bool = False) -> Target:
     )
 
 
-def test_server_needs_everything() -> None:
+def profile_from(tmp_path: Path, text: str, **overrides: str) -> Profile:
+    path = tmp_path / "profile.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_profile(str(path), **overrides)  # type: ignore[arg-type]
+
+
+def test_server_needs_everything_in_profile_order() -> None:
     plan = plan_for(load_profile(), target(Role.SERVER))
-    assert plan.applicable == CHECK_IDS
+    assert plan.applicable == ALL
     assert dict(plan.not_applicable) == {}
     assert dict(plan.needs_probe) == {}
 
@@ -67,28 +81,35 @@ def test_workstation_teamviewer_only_when_unattended(unattended: bool) -> None:
 @pytest.mark.parametrize("role", list(Role))
 def test_every_check_is_applicable_or_not_exactly_once(role: Role) -> None:
     plan = plan_for(load_profile(), target(role))
-    assert sorted((*plan.applicable, *plan.not_applicable)) == sorted(CHECK_IDS)
+    assert sorted((*plan.applicable, *plan.not_applicable)) == sorted(ALL)
+    assert not set(plan.applicable) & set(plan.not_applicable)
 
 
 def test_plan_document_without_reflector() -> None:
     plan = plan_for(load_profile(), target(Role.SERVER))
     doc = plan.payload_input()
-    assert doc["plan_version"] == 1
+    assert doc["plan_version"] == PLAN_VERSION == 2
     assert doc["deadline_s"] == 20.0
     assert doc["probe_timeout_s"] == 4.0
     assert doc["udp"] == []  # udp_5938 still applicable: the judge says inconclusive
     assert "udp_5938" in plan.applicable
-    assert {(e["check"], e["port"]) for e in doc["tcp"]} == {
-        ("tcp_5938", 5938),
-        ("tcp_80", 80),
-        ("tcp_443", 443),
+    assert doc["tcp"] == [
+        {"check": check, "host": host, "port": port}
+        for check, port in (("tcp_5938", 5938), ("tcp_80", 80), ("tcp_443", 443))
+        for host in TV
+    ]
+    assert doc["tls"] == [
+        {"check": "tls_443", "host": "router1.teamviewer.com", "port": 443},
+        {"check": "tls_443", "host": "get.teamviewer.com", "port": 443},
+    ]
+    assert doc["dns"] == {
+        "checks": ["dns_udp", "dns_tcp"],
+        "transport": {"dns_udp": "udp", "dns_tcp": "tcp"},
+        "names": DNS_NAMES,
+        "resolv_conf": "/etc/resolv.conf",
+        "names_of": {"dns_udp": DNS_NAMES, "dns_tcp": DNS_NAMES},
     }
-    assert {"check": "tcp_5938", "host": "router1.teamviewer.com", "port": 5938} in doc["tcp"]
-    assert {"check": "tls_443", "host": "router1.teamviewer.com", "port": 443} in doc["tls"]
-    assert doc["dns"]["checks"] == ["dns_udp", "dns_tcp"]
-    assert doc["dns"]["resolv_conf"] == "/etc/resolv.conf"
-    assert "get.teamviewer.com" in doc["dns"]["names"]
-    assert doc["dns_system"]["check"] == "dns_system"
+    assert doc["dns_system"] == {"check": "dns_system", "names": DNS_NAMES}
     assert doc["admin"] == {"check": "admin"}
     assert doc["teamviewer"] == {"check": "teamviewer"}
     assert set(doc) == {
@@ -114,6 +135,112 @@ def test_plan_document_with_reflector_and_engine_deadline() -> None:
     assert plan_for(profile, target(Role.SERVER)).payload_input(deadline_s=99)["deadline_s"] == 20
 
 
+def test_udp_goes_to_the_reflector_port_unless_the_check_names_one(tmp_path: Path) -> None:
+    doc = plan_for(load_profile(reflector="r.example.net:15938"), target(Role.SERVER))
+    assert doc.payload_input()["udp"] == [
+        {"check": "udp_5938", "host": "r.example.net", "port": 15938}
+    ]
+    text = BUNDLED_TEXT.replace("    kind: udp\n", "    kind: udp\n    port: 3478\n", 1)
+    text += "  udp_5938b:\n    kind: udp\n    title: {de: b, en: b}\n"  # a second udp check without a port of its own
+    profile = profile_from(tmp_path, text, reflector="r.example.net:15938")
+    assert plan_for(profile, target(Role.SERVER)).payload_input()["udp"] == [
+        {"check": "udp_5938", "host": "r.example.net", "port": 3478},
+        {"check": "udp_5938b", "host": "r.example.net", "port": 15938},
+    ]
+    # without a reflector nothing can be sent, whatever the ports
+    assert plan_for(profile_from(tmp_path, text), target(Role.SERVER)).payload_input()["udp"] == []
+
+
+def test_extra_tcp_check_is_planned_with_its_port_and_targets(tmp_path: Path) -> None:
+    text = BUNDLED_TEXT.replace(
+        "  tls_443:\n",
+        "  tcp_8443:\n"
+        "    kind: tcp\n"
+        "    title: {de: Portal 8443/TCP, en: Portal 8443/TCP}\n"
+        "    targets: [portal.example.net, 203.0.113.80]\n"
+        "    port: 8443\n"
+        "    applies: {server: required, network: not_applicable, workstation: required}\n"
+        "  tls_443:\n",
+        1,
+    )
+    profile = profile_from(tmp_path, text)
+    server = plan_for(profile, target(Role.SERVER))
+    assert server.applicable == (*ALL[:5], "tcp_8443", *ALL[5:])
+    doc = server.payload_input()
+    assert [e for e in doc["tcp"] if e["check"] == "tcp_8443"] == [
+        {"check": "tcp_8443", "host": "portal.example.net", "port": 8443},
+        {"check": "tcp_8443", "host": "203.0.113.80", "port": 8443},
+    ]
+    assert [e["check"] for e in doc["tcp"]] == [  # profile order, then target order
+        *["tcp_5938"] * 3, *["tcp_80"] * 3, *["tcp_443"] * 3, "tcp_8443", "tcp_8443",
+    ]  # fmt: skip
+    assert all(e["check"] == "tls_443" for e in doc["tls"])  # its own kind only
+    network = plan_for(profile, target(Role.NETWORK))
+    assert "tcp_8443" in network.not_applicable
+    assert all(e["check"] != "tcp_8443" for e in network.payload_input()["tcp"])
+    assert [i.id for i in profile.check_infos][5] == "tcp_8443"
+
+
+def test_checks_with_new_ids_fill_the_sections_of_their_kind(tmp_path: Path) -> None:
+    text = HEADER + (
+        "  rights:\n    kind: admin\n    title: {de: R, en: R}\n"
+        "  tv_host:\n    kind: teamviewer\n    title: {de: T, en: T}\n"
+        "  resolver_udp:\n    kind: dns\n    title: {de: U, en: U}\n    names: [a.example, b.example]\n"
+        "    resolv_conf: /run/resolv.conf\n"
+        "  resolver_tcp:\n    kind: dns\n    transport: tcp\n    title: {de: T, en: T}\n"
+        "    names: [b.example, c.example]\n    resolv_conf: /run/resolv.conf\n"
+        "  resolver_udp2:\n    kind: dns\n    title: {de: U, en: U}\n    names: [a.example]\n"
+        "    resolv_conf: /run/resolv.conf\n"
+        "  sysnames:\n    kind: dns_system\n    title: {de: S, en: S}\n    names: [d.example]\n"
+    )
+    doc = plan_for(profile_from(tmp_path, text), target(Role.SERVER)).payload_input()
+    assert doc == {
+        "plan_version": 2,
+        "deadline_s": 20.0,
+        "probe_timeout_s": 4.0,
+        "dns": {
+            "checks": ["resolver_udp", "resolver_tcp", "resolver_udp2"],
+            "transport": {"resolver_udp": "udp", "resolver_tcp": "tcp", "resolver_udp2": "udp"},
+            "names": ["a.example", "b.example", "c.example"],  # the union, first seen first
+            "resolv_conf": "/run/resolv.conf",
+            "names_of": {  # each check is judged on its own names
+                "resolver_udp": ["a.example", "b.example"],
+                "resolver_tcp": ["b.example", "c.example"],
+                "resolver_udp2": ["a.example"],
+            },
+        },
+        "dns_system": {"check": "sysnames", "names": ["d.example"]},
+        "admin": {"check": "rights"},
+        "teamviewer": {"check": "tv_host"},
+    }  # no tcp, udp or tls section: no check of those kinds
+
+
+def test_sections_appear_only_for_applicable_kinds(tmp_path: Path) -> None:
+    text = HEADER + (
+        "  udp_5938:\n    kind: udp\n    title: {de: U, en: U}\n"
+        "    applies: {workstation: not_applicable}\n"
+        "  tls_443:\n    kind: tls\n    title: {de: T, en: T}\n    targets: [a.example]\n"
+        "    applies: {workstation: not_applicable}\n"
+        "  admin:\n    kind: admin\n    title: {de: A, en: A}\n"
+    )
+    profile = profile_from(tmp_path, text)
+    server = plan_for(profile, target(Role.SERVER)).payload_input()
+    assert (server["udp"], server["tls"]) == ([], [{"check": "tls_443", "host": "a.example",
+                                                     "port": 443}])  # fmt: skip
+    assert "tcp" not in server and "dns" not in server
+    ws = plan_for(profile, target(Role.WORKSTATION))
+    assert ws.applicable == ("admin",)
+    assert set(ws.payload_input()) == {"plan_version", "deadline_s", "probe_timeout_s", "admin"}
+
+
+def test_schema_1_profile_plans_like_before() -> None:
+    """The recorded schema 1 contract plans the same document, in its own (v1) order."""
+    old = plan_for(load_profile(str(SCHEMA1)), target(Role.SERVER))
+    new = plan_for(load_profile(), target(Role.SERVER))
+    assert old.applicable == (*EGRESS, "admin", "teamviewer")
+    assert old.payload_input() == new.payload_input()
+
+
 def test_plan_document_is_json_and_carries_no_secret() -> None:
     plan = plan_for(load_profile(reflector="203.0.113.20"), target(Role.SERVER))
     text = json.dumps(plan.payload_input())
@@ -135,12 +262,11 @@ def test_plan_is_frozen() -> None:
 
 def test_requirements_are_data(tmp_path: Path) -> None:
     """A contract change is a profile edit: new target, teamviewer required on workstations."""
-    text = (Path(__file__).parents[2] / "auditor" / "profile" / BUNDLED).read_text("utf-8")
-    text = text.replace("      - master1.teamviewer.com\n", "      - router9.teamviewer.com\n", 1)
+    text = BUNDLED_TEXT.replace(
+        "      - master1.teamviewer.com\n", "      - router9.teamviewer.com\n", 1
+    )
     text = text.replace("workstation: if_unattended", "workstation: required")
-    path = tmp_path / "contract-v6.yaml"
-    path.write_text(text.replace('version: "5"', 'version: "6"'), encoding="utf-8")
-    profile = load_profile(str(path))
+    profile = profile_from(tmp_path, text.replace('version: "5"', 'version: "6"'))
     assert profile.version == "6"
     plan = plan_for(profile, target(Role.WORKSTATION))
     assert "teamviewer" in plan.applicable
