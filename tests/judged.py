@@ -38,6 +38,7 @@ PROFILE = load_profile(None, reflector=REFLECTOR, expected_networks=[LAB_NET])
 RESOLVER = "203.0.113.53"
 TV = ("router1.teamviewer.com", "router2.teamviewer.com", "master1.teamviewer.com")
 ADDRESSES = {name: f"203.0.113.{10 + n}" for n, name in enumerate((*TV, "get.teamviewer.com"))}
+ADDRESSES[REFLECTOR] = REFLECTOR
 
 Obs = dict[str, Any]
 Change = Callable[[Obs], None]
@@ -51,7 +52,7 @@ def passing(plan_doc: Mapping[str, Any]) -> Obs:
             doc[section] = [_connected(section, item) for item in plan_doc[section]]
     if "udp" in plan_doc:
         doc["udp"] = [
-            {**item, "status": "echoed", "address": item["host"], "nonce": "42129edeef5161f5",
+            {**item, "status": "echoed", "address": _address(item["host"]), "nonce": "42129edeef5161f5",
              "sent": 1, "duration_s": 0.003}
             for item in plan_doc["udp"]
         ]  # fmt: skip
@@ -89,6 +90,7 @@ def passing(plan_doc: Mapping[str, Any]) -> Obs:
 
 
 def _address(name: str) -> str:
+    """Where a name leads on a healthy host: the lab's internet (203.0.113.0/24)."""
     return ADDRESSES.get(name, "203.0.113.99")
 
 
@@ -182,8 +184,9 @@ def target(
     customer: str = "Bäckerei Sonnenschein",
     address: str = "198.51.100.10",
     unattended: bool = False,
+    user: str = "root",
 ) -> Target:
-    return Target(name, address, customer, role=role, user="root", unattended=unattended)
+    return Target(name, address, customer, role=role, user=user, unattended=unattended)
 
 
 def judged(name: str, *changes: Change, profile: Profile = PROFILE, **where: Any) -> HostResult:

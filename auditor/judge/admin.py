@@ -36,7 +36,6 @@ from auditor.judge.evidence import Context, Item, Obs, single
 from auditor.model import Check, Finding
 from auditor.profile.schema import CheckSpec
 
-STATES = ("admin", "not_admin", "auth_failed", "credentials_missing")
 # The finding code of each way credentials fall short, and the contract state it proves.
 _STATE_OF = {
     "credentials.refused": "auth_failed",

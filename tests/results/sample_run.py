@@ -12,7 +12,7 @@ the transports' typed exceptions through ``transport_finding`` and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -23,133 +23,48 @@ from auditor.errors import (
     HostKeyChanged,
     TransportError,
 )
-from auditor.judge import Context
-from auditor.judge.host import judge_checks, unaudited_checks
-from auditor.judge.stage import transport_finding
-from auditor.model import (
-    Connection,
-    HostResult,
-    InventoryProblem,
-    Role,
-    RunResult,
-    Stage,
-    Target,
-)
-from auditor.profile import load_profile, plan_for
+from auditor.model import Connection, HostResult, InventoryProblem, Role, RunResult
+from auditor.profile import load_profile
+from tests import judged as base
 
 PROFILE = load_profile(
     None, reflector="reflector.example.net", expected_networks=["203.0.113.0/24"]
 )
 OBSERVED = "2025-11-25T09:00:05+00:00"
-RESOLVER = "203.0.113.53"
-ADDRESSES = {
-    "router1.teamviewer.com": "203.0.113.10",
-    "router2.teamviewer.com": "203.0.113.11",
-    "master1.teamviewer.com": "203.0.113.12",
-    "get.teamviewer.com": "203.0.113.13",
-}
 # A results document written by auditor 0.1.0 before schema 2 (commit bf2b36a), kept as recorded.
 RESULTS_V1 = Path(__file__).with_name("results-v1.json")
 
 Obs = dict[str, Any]
 
 
-def passing(plan_doc: Mapping[str, Any]) -> Obs:
-    """What the python payload reports on a host where everything the plan asks for works."""
-    doc: Obs = {"observations_version": 1, "payload": "python", "uid": 0, "plan_version": 2}
-    for section in ("tcp", "tls"):
-        if section in plan_doc:
-            doc[section] = [
-                {**item, "address": ADDRESSES[item["host"]], "duration_s": 0.004,
-                 **({"status": "verified", "issuer": {"commonName": "Good CA"}}
-                    if section == "tls" else {"status": "connected"})}
-                for item in plan_doc[section]
-            ]  # fmt: skip
-    if "udp" in plan_doc:
-        doc["udp"] = [
-            {**item, "status": "echoed", "address": "203.0.113.20", "nonce": "42129edeef5161f5",
-             "sent": 1, "duration_s": 0.003}
-            for item in plan_doc["udp"]
-        ]  # fmt: skip
-    if "dns" in plan_doc:
-        dns = plan_doc["dns"]
-        doc["dns"] = {
-            "resolv_conf": dns["resolv_conf"], "resolvers": [RESOLVER], "problems": [],
-            "checks": list(dns["checks"]),
-            "queries": [
-                {"check": check, "transport": dns["transport"][check], "resolver": RESOLVER,
-                 "name": name, "status": "answer", "rcode": "NOERROR", "id_ok": True,
-                 "answers": [{"name": name, "type": "A", "ttl": 60, "address": ADDRESSES[name]}],
-                 "duration_s": 0.004}
-                for check in dns["checks"]
-                for name in dns["names"]
-            ],
-        }  # fmt: skip
-    if "dns_system" in plan_doc:
-        system = plan_doc["dns_system"]
-        doc["dns_system"] = {"check": system["check"], "results": [
-            {"name": name, "status": "resolved", "addresses": [ADDRESSES[name]], "duration_s": 0.01}
-            for name in system["names"]
-        ]}  # fmt: skip
-    if "admin" in plan_doc:
-        doc["admin"] = {"check": "admin", "uid": 0, "euid": 0, "user": "root", "groups": ["root"]}
-    if "teamviewer" in plan_doc:
-        doc["teamviewer"] = {
-            "check": "teamviewer",
-            "packages": {"manager": "dpkg", "status": "ok",
-                         "installed": {"teamviewer-host": "15.61.3"}},
-            "binaries": ["/opt/teamviewer/tv_bin/teamviewerd"],
-            "service": {"method": "proc", "running": True, "pids": [4], "complete": True},
-            "config": [{"path": "/opt/teamviewer/config/global.conf", "exists": True,
-                        "readable": True, "via": "direct", "client_id": "1198765432",
-                        "version": "15.61.3"}],
-        }  # fmt: skip
-    return doc
-
-
-def target(name: str, customer: str, role: Role = Role.SERVER, address: str = "") -> Target:
-    return Target(name, address or "198.51.100.10", customer, role=role, user="audit")
+def target(name: str, customer: str, role: Role = Role.SERVER, address: str = "") -> dict[str, Any]:
+    """Where and who a sample host is (tests/judged.py builds and judges it)."""
+    return {"name": name, "customer": customer, "role": role,
+            "address": address or "198.51.100.10", "user": "audit"}  # fmt: skip
 
 
 def judged(
-    host: Target, *changes: Callable[[Obs], None], connection: Connection = Connection.SSH,
+    host: dict[str, Any], *changes: base.Change, connection: Connection = Connection.SSH,
     payload: str = "python", started_at: str = "2025-11-25T09:00:01Z", duration_s: float = 2.25,
 ) -> HostResult:  # fmt: skip
     """A fully audited host: passing observations, changed the way a faulty host shows it."""
-    plan = plan_for(PROFILE, host)
-    doc = passing(plan.payload_input())
-    for change in changes:
-        change(doc)
-    ctx = Context(
-        probe_timeout_s=plan.timeouts.probe_s,
-        expected_networks=PROFILE.expected_networks,
-        host_address=host.address,
-        observed_at=OBSERVED,
-        user=host.user,
-    )
-    return HostResult(
-        name=host.name, customer=host.customer, role=host.role, address=host.address,
-        connection=connection, stage=Stage.JUDGED, stage_reason="audit complete",
-        checks=judge_checks(plan, doc, ctx), started_at=started_at, duration_s=duration_s,
-        payload=payload,
-    )  # fmt: skip
+    where = {k: v for k, v in host.items() if k != "name"}
+    result = base.judged(host["name"], *changes, profile=PROFILE, **where)
+    return dataclasses.replace(result, connection=connection, payload=payload,
+                               started_at=started_at, duration_s=duration_s)  # fmt: skip
 
 
 def stopped(
-    host: Target, failure: TransportError, *, connection: Connection = Connection.SSH,
+    host: dict[str, Any], failure: TransportError, *, connection: Connection = Connection.SSH,
     started_at: str = "2025-11-25T09:00:02+00:00", duration_s: float = 5.0,
     security: bool = False,
 ) -> HostResult:  # fmt: skip
     """A host whose audit stopped, with the engine's stage finding (from the typed exception)."""
-    plan = plan_for(PROFILE, host)
-    stage, reason = failure.stage, str(failure)
-    found = transport_finding(failure, observed_at=OBSERVED, user=host.user)
-    return HostResult(
-        name=host.name, customer=host.customer, role=host.role, address=host.address,
-        connection=connection, stage=stage, stage_reason=reason,
-        checks=unaudited_checks(plan, stage, reason, found), started_at=started_at,
-        duration_s=duration_s, security_finding=reason if security else None, stage_finding=found,
-    )  # fmt: skip
+    where = {k: v for k, v in host.items() if k != "name"}
+    result = base.stopped(host["name"], failure, observed_at=OBSERVED, security=security,
+                          profile=PROFILE, **where)  # fmt: skip
+    return dataclasses.replace(result, connection=connection, started_at=started_at,
+                               duration_s=duration_s)  # fmt: skip
 
 
 def refused_443(doc: Obs) -> None:
