@@ -102,9 +102,8 @@ def _row(item: Mapping[str, Any], words: Words, target: str, address: str, raw: 
 def _endpoints(evidence: Mapping[str, Any], words: Words, tz: tzinfo) -> Evidence:
     rows = []
     for item in _mappings(evidence.get("targets")):
-        parts = [
-            text(item.get(k)) for k in ("errno_name", "verify_message", "error") if item.get(k)
-        ]
+        keys = ("errno_name", "verify_message", "error", "reason")
+        parts = [text(item.get(k)) for k in keys if item.get(k)]
         presented = item.get("presented")
         issuer = presented.get("issuer") if isinstance(presented, Mapping) else item.get("issuer")
         if isinstance(issuer, Mapping) and issuer:
@@ -152,7 +151,8 @@ def _dns_raw(item: Mapping[str, Any]) -> str:
     addresses += _list(item.get("addresses"))
     if addresses:
         parts.append(", ".join(text(a) for a in addresses if a))
-    parts += [text(item[k]) for k in ("gai_name", "errno_name", "error", "tool") if item.get(k)]
+    keys = ("gai_name", "errno_name", "error", "reason", "tool")
+    parts += [text(item[k]) for k in keys if item.get(k)]
     if item.get("id_ok") is False:
         parts.append("wrong query id")
     return "; ".join(parts)

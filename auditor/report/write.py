@@ -6,27 +6,15 @@ picking up ``reports/`` never sees half a page.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
+from auditor.atomic import write_atomic
 from auditor.model import RunResult
 from auditor.report.render import customer_pages, render_customer, render_index
 from auditor.report.view import ReportOptions
 from auditor.report.when import zone
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_reports(
@@ -48,8 +36,8 @@ def write_reports(
     written = []
     for page in pages:
         path = out_dir / page.filename
-        _write_atomic(path, render_customer(run, page, options))
+        write_atomic(path, render_customer(run, page, options), errors="replace")
         written.append(path)
     index = out_dir / "index.html"
-    _write_atomic(index, render_index(run, pages, options))
+    write_atomic(index, render_index(run, pages, options), errors="replace")
     return [index, *written]
