@@ -43,6 +43,14 @@ def _add_inventory_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vault-password-file", metavar="FILE", help="ansible-vault password file")
 
 
+def _add_ssh_config_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--ssh-config",
+        metavar="FILE",
+        help="OpenSSH client configuration to use instead of ~/.ssh/config (ssh -F)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="auditor",
@@ -92,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="the auditor's own known_hosts (default ~/.local/state/auditor/known_hosts)",
     )
+    _add_ssh_config_arg(run)
 
     report = sub.add_parser(
         "report", help="render the HTML reports again from a results file (no host is contacted)"
@@ -128,6 +137,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     ssh = SshSettings(
         host_key_policy=HostKeyPolicy(args.host_key_policy),
+        ssh_config=_ssh_config(args.ssh_config),
         connect_timeout_s=profile.timeouts.connect_s,
         login_timeout_s=profile.timeouts.login_s,
     )
@@ -155,6 +165,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"reports: {(out_dir / 'index.html').resolve()}")
     print(f"results: {(out_dir / 'results.json').resolve()}")
     return exit_code_for(run)
+
+
+def _ssh_config(path: str | None) -> str | None:
+    """``--ssh-config``: a file that must exist (a typo must not silently mean "no config")."""
+    if path is not None and not Path(path).is_file():
+        raise ConfigError(f"--ssh-config: {path}: no such file")
+    return path
 
 
 def _fields(settings: SshSettings) -> dict[str, object]:

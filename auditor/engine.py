@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -21,6 +21,7 @@ from auditor.errors import HostKeyChanged, TransportError
 from auditor.judge.evidence import Context
 from auditor.judge.host import judge_checks, unaudited_checks
 from auditor.judge.stage import (
+    access_notes,
     deadline_finding,
     internal_finding,
     inventory_finding,
@@ -141,6 +142,7 @@ class Engine:
         stopped = None if failure is None else self._stopped(failure, progress.stage, target)
         if stopped is not None:
             checks = unaudited_checks(plan, progress.stage, reason, stopped)
+        access = dict(transport.access)
         return _host_result(
             target,
             progress.stage,
@@ -151,6 +153,8 @@ class Engine:
             payload=progress.payload,
             security_finding=progress.security_finding,
             stage_finding=stopped,
+            access=access,
+            notes=access_notes(access),
         )
 
     def _stopped(self, failure: BaseException, stage: Stage, target: Target) -> Finding:
@@ -211,6 +215,8 @@ def _host_result(
     payload: str | None = None,
     security_finding: str | None = None,
     stage_finding: Finding | None = None,
+    access: Mapping[str, object] | None = None,
+    notes: tuple[Finding, ...] = (),
 ) -> HostResult:
     return HostResult(
         name=target.name,
@@ -226,4 +232,6 @@ def _host_result(
         payload=payload,
         security_finding=security_finding,
         stage_finding=stage_finding,
+        access=dict(access or {}),
+        notes=notes,
     )

@@ -14,6 +14,9 @@
         │   ├── ConnectUnreachable    ICMP unreachable, no route
         │   ├── UnsupportedConnection a connection type this version cannot drive
         │   ├── SshHandshakeFailed    TCP worked, the SSH protocol did not
+        │   ├── SshAlgorithmsOutdated the server offers only algorithms OpenSSH no longer accepts
+        │   ├── SshClientMissing      no OpenSSH client to ask for the host's settings
+        │   ├── SshConfigInvalid      OpenSSH refuses the host's options or ssh_config
         │   └── LoginTimeout          handshake and login did not finish in time
         ├── HostKeyError              host key not trusted                      (stage hostkey)
         │   ├── HostKeyChanged        differs from a recorded key: security finding
@@ -101,6 +104,20 @@ class SshHandshakeFailed(ConnectError):
 
 class LoginTimeout(ConnectError):
     code = "ssh.login_timeout"
+
+
+class SshAlgorithmsOutdated(ConnectError):
+    """Params name the server's offer per category (``kex``, ``host_key``, ``cipher``, ``mac``)."""
+
+    code = "ssh.algorithms_outdated"
+
+
+class SshClientMissing(ConnectError):
+    code = "ssh.client_missing"
+
+
+class SshConfigInvalid(ConnectError):
+    code = "ssh.config_invalid"
 
 
 class HostKeyError(TransportError):

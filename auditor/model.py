@@ -134,11 +134,14 @@ class Severity(enum.StrEnum):
 
     ``blocking`` stands between the host and compliance (every finding of a
     check that did not pass); ``security`` is a blocking finding that also
-    means "possible attack" (a changed host key).
+    means "possible attack" (a changed host key); a ``note`` is worth acting
+    on but decides nothing (an SSH server reached only with outdated
+    algorithms): it belongs to the host, never to a check.
     """
 
     SECURITY = "security"
     BLOCKING = "blocking"
+    NOTE = "note"
 
 
 ParamValue = str | int | float
@@ -199,10 +202,14 @@ class Target:
     password: Secret | None = None
     key_file: str | None = None
     become_password: Secret | None = None
-    jump_host: str | None = None
     unattended: bool = False
     groups: tuple[str, ...] = ()
     source: str = ""
+    # The OpenSSH arguments Ansible would put before the host name (inventory/ssh_args.py),
+    # and where each inventory variable that shaped them was set (name, "file:line").
+    ssh_args: tuple[str, ...] = ()
+    origins: tuple[tuple[str, str], ...] = ()
+    key_passphrase: Secret | None = None
 
     def secrets_set(self) -> dict[str, str]:
         """Which secrets the inventory holds for this host, masked, for display."""
@@ -211,6 +218,7 @@ class Target:
             for name, value in (
                 ("password", self.password),
                 ("become_password", self.become_password),
+                ("key_passphrase", self.key_passphrase),
             )
             if value
         }
@@ -270,6 +278,9 @@ class HostResult:
     payload: str | None = None
     security_finding: str | None = None  # e.g. a changed host key: never audited, always reported
     stage_finding: Finding | None = None  # why the audit stopped; None exactly when judged
+    # How the auditor reached the host (address, user, key fingerprint, algorithms): evidence.
+    access: Mapping[str, JSONValue] = field(default_factory=dict)
+    notes: tuple[Finding, ...] = ()  # severity note: worth acting on, decide nothing
 
     @property
     def compliant(self) -> bool:

@@ -11,12 +11,13 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
+from auditor.inventory import ssh_args
 from auditor.inventory.ansible import InventoryLoad
 from auditor.model import InventoryProblem, Target
 
 
 def format_tree(load: InventoryLoad) -> str:
-    """Customers, then their hosts (role, connection, address[:port], jump), then problems.
+    """Customers, then their hosts (role, connection, address[:port], user), then problems.
 
     A host that will not be audited because of an inventory problem is marked
     ``!``; the problems themselves follow at the end, one line each.
@@ -47,8 +48,8 @@ def _host_line(target: Target, width: int, flagged: bool) -> str:
     ]
     if target.user:
         parts.append(f"user={target.user}")
-    if target.jump_host:
-        parts.append(f"via {target.jump_host}")
+    if via := ssh_args.route(target.ssh_args):
+        parts.append(f"via {via}")
     return " " + " ".join(parts).rstrip()
 
 
@@ -71,8 +72,8 @@ def _target_json(target: Target) -> dict[str, Any]:
         "role": target.role.value,
         "unattended": target.unattended,
         "groups": list(target.groups),
-        "jump_host": target.jump_host,
         "key_file": target.key_file,
+        "ssh_args": list(target.ssh_args),
         "secrets": target.secrets_set(),
         "source": target.source,
     }

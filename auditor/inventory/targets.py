@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 
-from auditor.inventory.jump import jump_host_from_ssh_args
+from auditor.inventory import ssh_args
 from auditor.model import Connection, InventoryProblem, Role, Secret, Target
 
 
@@ -67,7 +67,6 @@ class _Aliases:
     user: tuple[str, ...]
     password: tuple[str, ...]
     key_file: tuple[str, ...] = ()
-    ssh_args: tuple[str, ...] = ()
 
 
 _SSH = _Aliases(
@@ -76,9 +75,16 @@ _SSH = _Aliases(
     user=("ansible_user", "ansible_ssh_user"),
     password=("ansible_password", "ansible_ssh_pass", "ansible_ssh_password"),
     key_file=("ansible_private_key_file", "ansible_ssh_private_key_file"),
-    # OpenSSH takes the first jump option, and ansible passes them in this order.
-    ssh_args=("ansible_ssh_args", "ansible_ssh_common_args", "ansible_ssh_extra_args"),
 )
+# The ssh plugin's options that shape OpenSSH's command line (inventory/ssh_args.py).
+_SSH_OPTIONS: Mapping[str, tuple[str, ...]] = {
+    "ssh_args": ("ansible_ssh_args",),
+    "common_args": ("ansible_ssh_common_args",),
+    "extra_args": ("ansible_ssh_extra_args",),
+    "host_key_checking": ("ansible_host_key_checking", "ansible_ssh_host_key_checking"),
+    "timeout": ("ansible_timeout", "ansible_ssh_timeout"),
+}
+_KEY_PASSPHRASE = ("ansible_private_key_passphrase", "ansible_ssh_private_key_passphrase")
 _WINRM = _Aliases(
     address=("ansible_host", "ansible_winrm_host"),
     port=("ansible_port", "ansible_winrm_port"),
@@ -114,7 +120,7 @@ _CONNECTIONS: Mapping[str, tuple[Connection, _Aliases]] = {
 
 # Every variable the auditor reads; hostvars.py templates only these.
 SECRET_VARS: frozenset[str] = frozenset(
-    (*_SSH.password, *_WINRM.password, *_PSRP.password, *_BECOME_PASSWORD)
+    (*_SSH.password, *_WINRM.password, *_PSRP.password, *_BECOME_PASSWORD, *_KEY_PASSPHRASE)
 )
 READ_VARS: frozenset[str] = (
     frozenset(
@@ -125,10 +131,10 @@ READ_VARS: frozenset[str] = (
             aliases.port,
             aliases.user,
             aliases.key_file,
-            aliases.ssh_args,
         )
         for name in names
     )
+    | {name for names in _SSH_OPTIONS.values() for name in names}
     | SECRET_VARS
     | {"ansible_connection", "auditor_customer", "auditor_role", "auditor_unattended"}
 )
@@ -157,21 +163,27 @@ def to_target(host: ResolvedHost) -> tuple[Target, tuple[InventoryProblem, ...]]
     customer = _customer(host, out)
     connection, aliases = _connection(host, out)
     address = _address(host, aliases, out)
+    port = _port(host, aliases, out)
+    user = _text(host, aliases.user, out)
+    key_file = _text(host, aliases.key_file, out)
+    ssh = _ssh_args(host, out, port, user, key_file) if aliases is _SSH else None
     target = Target(
         name=host.name,
         address=address,
         customer=customer,
         role=_role(host, out),
         connection=connection,
-        port=_port(host, aliases, out),
-        user=_text(host, aliases.user, out),
+        port=port,
+        user=user,
         password=_secret(host, aliases.password),
-        key_file=_text(host, aliases.key_file, out),
+        key_file=key_file,
         become_password=_secret(host, _BECOME_PASSWORD),
-        jump_host=_jump_host(host, aliases, out),
         unattended=_unattended(host, out),
         groups=host.groups,
         source=host.source,
+        ssh_args=ssh.argv if ssh else (),
+        origins=_origins(host),
+        key_passphrase=_secret(host, _KEY_PASSPHRASE) if aliases is _SSH else None,
     )
     problems = tuple(replace(p, customer=customer) for p in out.problems)
     return target, problems
@@ -276,13 +288,61 @@ def _unattended(host: ResolvedHost, out: _Collector) -> bool:
     return False
 
 
-def _jump_host(host: ResolvedHost, aliases: _Aliases, out: _Collector) -> str | None:
-    present = [(n, host.vars[n]) for n in aliases.ssh_args if n in host.vars]
-    args = [str(v.value) for _, v in present if isinstance(v.value, str)]
-    if not args:
-        return None
+def _ssh_args(
+    host: ResolvedHost, out: _Collector, port: int | None, user: str | None, key: str | None
+) -> ssh_args.SshArgs | None:
+    """Ansible's OpenSSH arguments for this host; an option the auditor would not
+    reproduce is a problem naming it (the host is then not contacted)."""
+    texts = {opt: _text(host, names, out) for opt, names in _SSH_OPTIONS.items()}
+    checking = _boolean(host, _SSH_OPTIONS["host_key_checking"], out)
+    timeout = texts["timeout"]
     try:
-        return jump_host_from_ssh_args(*args)
+        built = ssh_args.build(
+            ssh_args=texts["ssh_args"],
+            host_key_checking=checking,
+            port=port,
+            key_file=key,
+            user=user,
+            timeout=int(timeout) if timeout and timeout.strip().isdigit() else None,
+            common_args=texts["common_args"],
+            extra_args=texts["extra_args"],
+        )
+        rejected = [
+            (var, shown) for var, args in built.pieces for shown in ssh_args.unsupported(args)
+        ]
     except ValueError as exc:
-        out.add(present[0][1], f"{'/'.join(n for n, _ in present)}: {exc}")
+        out.add(_first_set(host, _SSH_OPTIONS), f"ssh arguments: {exc}")
         return None
+    for var, shown in rejected:
+        out.add(host.vars.get(var), f"{var}: option {shown!r} changes how the host is reached "
+                "and is not supported by the auditor")  # fmt: skip
+    return built
+
+
+def _first_set(host: ResolvedHost, options: Mapping[str, tuple[str, ...]]) -> HostVar | None:
+    return next((host.vars[n] for names in options.values() for n in names if n in host.vars), None)
+
+
+def _boolean(host: ResolvedHost, names: tuple[str, ...], out: _Collector) -> bool | None:
+    found = _last(host, names)
+    if found is None:
+        return None
+    name, var = found
+    text = str(var.value).strip().lower() if isinstance(var.value, str | int | bool) else ""
+    if isinstance(var.value, bool):
+        return var.value
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    out.add(var, f"{name} {var.value!r} is not a boolean (yes/no, true/false, 1/0)")
+    return None
+
+
+def _origins(host: ResolvedHost) -> tuple[tuple[str, str], ...]:
+    """Where each variable the auditor read was set: ``file:line`` (for ``inventory --host``)."""
+    return tuple(
+        (name, f"{var.source}:{var.line}" if var.line else var.source)
+        for name, var in sorted(host.vars.items())
+        if var.source and name not in SECRET_VARS
+    )

@@ -134,6 +134,9 @@ CODES: Mapping[str, Code] = {
     "connect.unsupported": Code(_ERR, _MSP, params=("connection",)),
     "ssh.handshake_failed": Code(_ERR, _MSP, params=("address", "via")),
     "ssh.login_timeout": Code(_ERR, _MSP, params=("address", "via")),
+    "ssh.algorithms_outdated": Code(_ERR, _MSP, params=("address", "via", "offered", "server")),
+    "ssh.client_missing": Code(_ERR, _MSP),
+    "ssh.config_invalid": Code(_ERR, _MSP, params=("error",)),
     "hostkey.changed": Code(_ERR, _MSP, Severity.SECURITY, ("address", "via")),
     "hostkey.unknown": Code(_ERR, _MSP, params=("address", "via")),
     "probe.failed": Code(_ERR, _MSP),  # the payload delivered no observations
@@ -141,6 +144,10 @@ CODES: Mapping[str, Code] = {
     "probe.malformed": Code(_ERR, _MSP),
     "host.deadline": Code(_ERR, _MSP, params=("stage", "timeout_s")),
     "internal.error": Code(_ERR, _MSP, params=("error",)),
+    # --- notes: facts worth acting on that do not decide compliance ---------------------
+    "ssh.outdated_algorithms_used": Code(
+        _PASS, _IT, Severity.NOTE, ("algorithms", "server", "via")
+    ),
     # --- results of an older auditor (schema 1) that carry no codes --------------------
     "result.unexplained": Code(_ERR, _MSP),
 }

@@ -11,6 +11,8 @@ missing or refused. Pure: no I/O, times are inputs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from auditor.errors import TransportError
 from auditor.judge.codes import CODES, finding
 from auditor.model import Finding, InventoryProblem, ParamValue, Stage
@@ -46,3 +48,18 @@ def internal_finding(exc: BaseException) -> Finding:
 def inventory_finding(problem: InventoryProblem) -> Finding:
     """The host's own inventory entry could not be used."""
     return finding("inventory.invalid", (), {"source": problem.source, "line": problem.line})
+
+
+def access_notes(access: Mapping[str, object]) -> tuple[Finding, ...]:
+    """Notes from how the host was reached: outdated SSH algorithms that were needed."""
+    old = access.get("outdated")
+    if not isinstance(old, Mapping) or not old:
+        return ()
+    algorithms = ", ".join(f"{k}: {v}" for k, v in old.items())
+    via = access.get("via")
+    params: dict[str, ParamValue | None] = {
+        "algorithms": algorithms,
+        "server": str(access.get("server") or ""),
+        "via": str(via) if via else None,
+    }
+    return (finding("ssh.outdated_algorithms_used", (), params),)

@@ -51,14 +51,16 @@ def _groups(lab: Lab) -> dict[str, list[LabHost]]:
     return groups
 
 
-def write_inventory(lab: Lab, path: Path) -> Path:
+def write_inventory(lab: Lab, path: Path, known_hosts: Path | None = None) -> Path:
     """Write an Ansible inventory of ``lab``'s hosts: INI if ``path`` ends in .ini, else YAML.
 
     Groups per customer; ``ansible_host``, ``ansible_user: root``,
     ``ansible_ssh_private_key_file``, ``auditor_customer``, ``auditor_role``;
-    ``all`` carries ``ansible_ssh_common_args`` pointing at the lab's known_hosts.
+    ``all`` carries ``ansible_ssh_common_args`` pointing at the lab's known_hosts
+    (or ``known_hosts``), as an MSP's inventory for the lab would.
     """
-    common = f"-o UserKnownHostsFile={lab.known_hosts} -o StrictHostKeyChecking=yes"
+    known = known_hosts or lab.known_hosts
+    common = f"-o UserKnownHostsFile={known} -o StrictHostKeyChecking=yes"
     groups = _groups(lab)
     if path.suffix == ".ini":
         out = ["[all:vars]", f'ansible_ssh_common_args="{common}"', ""]

@@ -23,7 +23,7 @@ from auditor.report.words import Words
 # Parameters that are the host's or the network's own words: shown as code.
 RAW_PARAMS = frozenset(
     {"address", "resolver", "issuer", "resolv_conf", "user", "tool", "errno", "connection",
-     "source", "via", "error", "rcode"}
+     "source", "via", "error", "rcode", "offered", "server", "algorithms"}
 )  # fmt: skip
 # Parameters whose values differ between equal problems and are listed together.
 _UNION_PARAMS = ("transport",)

@@ -92,6 +92,8 @@ def _host_doc(host: HostResult) -> dict[str, Any]:
         "stage": host.stage.value,
         "stage_reason": host.stage_reason,
         "stage_finding": finding_doc(host.stage_finding) if host.stage_finding else None,
+        "access": dict(host.access),
+        "notes": [finding_doc(f) for f in host.notes],
         "payload": host.payload,
         "security_finding": host.security_finding,
         "started_at": host.started_at,
@@ -269,6 +271,8 @@ def _host(doc: Mapping[str, Any]) -> HostResult:
         payload=doc["payload"],
         security_finding=doc["security_finding"],
         stage_finding=finding_from(doc["stage_finding"]) if doc["stage_finding"] else None,
+        access=doc["access"],
+        notes=tuple(finding_from(f) for f in doc["notes"]),
     )
 
 

@@ -56,6 +56,7 @@ def upgrade_v1(doc: Mapping[str, Any], source: str = "results") -> dict[str, Any
     for host in new["hosts"]:
         stage = _stage_finding(host)
         host["stage_finding"] = finding_doc(stage) if stage else None
+        host["access"], host["notes"] = {}, []
         for check in host["checks"]:
             found = _check_findings(check, host["stage"], stage)
             check["findings"] = [finding_doc(f) for f in found]

@@ -14,8 +14,9 @@ Stage it failed at, so unreachable, untrusted, refused and hung stay apart.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +30,17 @@ class TransportResult:
 
 
 class Transport(Protocol):
-    """Connect with a deadline, run one command with input, close."""
+    """Connect with a deadline, run one command with input, close.
+
+    ``access`` says how the host was reached (address, port, user, the key's
+    fingerprint, the server's algorithms): plain JSON facts, never a secret;
+    filled as far as the connection got.
+    """
+
+    @property
+    def access(self) -> Mapping[str, Any]:
+        """How the host was reached, as far as the connection got."""
+        ...
 
     async def connect(self, deadline: float) -> None:
         """Reach and authenticate by ``deadline`` (``loop.time()`` based)."""

@@ -12,6 +12,8 @@ from auditor.transports.base import TransportResult
 class LocalTransport:
     """Same interface as SSH, over a subprocess; there is nothing to reach or log in to."""
 
+    access: dict[str, object] = {"transport": "local"}  # noqa: RUF012 (read-only facts)
+
     async def connect(self, deadline: float) -> None:
         return None
 

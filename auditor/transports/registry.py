@@ -8,6 +8,7 @@ from auditor.errors import ConnectError, UnsupportedConnection
 from auditor.model import Connection, Target
 from auditor.transports.base import Transport, TransportResult
 from auditor.transports.local import LocalTransport
+from auditor.transports.openssh import OpenSsh
 from auditor.transports.ssh import SshSettings, SshTransport
 
 
@@ -16,6 +17,7 @@ class UnsupportedTransport:
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        self.access: dict[str, object] = {"transport": connection.value}
 
     async def connect(self, deadline: float) -> None:
         raise UnsupportedConnection(
@@ -33,9 +35,11 @@ class UnsupportedTransport:
 def transport_factory(ssh: SshSettings) -> Callable[[Target], Transport]:
     """Build the per-host transport constructor the engine uses."""
 
+    openssh = OpenSsh(ssh.ssh_config)  # one per run: asks ssh -G once per question
+
     def make(target: Target) -> Transport:
         if target.connection is Connection.SSH:
-            return SshTransport(target, ssh)
+            return SshTransport(target, ssh, openssh)
         if target.connection is Connection.LOCAL:
             return LocalTransport()
         return UnsupportedTransport(target.connection)

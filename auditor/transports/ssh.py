@@ -1,16 +1,29 @@
-"""SSH transport over asyncssh, with each failure mapped to its stage.
+"""SSH transport over asyncssh, configured as the MSP's OpenSSH would be, each failure a stage.
+
+Settings: ``ssh -G`` with Ansible's arguments for the host
+(:mod:`auditor.transports.openssh`): host name, port, user, identity files,
+agent, certificates, jump host or proxy command, algorithms (only those
+OpenSSH would accept: legacy ones only where the inventory or ssh_config
+allows them), timeouts, known_hosts files. Credentials:
+:mod:`auditor.transports.ssh_auth`.
 
 The connection is opened in explicit steps so that the report can say which
 one failed and who must act: resolve the management address (``resolve``),
-open TCP to the SSH port (``connect``), check the host key (``hostkey``),
-authenticate (``auth``). Only then is the payload run (``probe``).
+open TCP to the SSH port (``connect``; through a jump host or a proxy command
+when configured), the key exchange (``connect``: a server offering only
+outdated algorithms is said to be so, it is not "unreachable"), the host key
+(``hostkey``), authentication (``auth``). Only then is the payload run
+(``probe``). :attr:`SshTransport.access` records how the host was reached.
 
-Host keys follow OpenSSH and Ansible: keys recorded in the user's
-``~/.ssh/known_hosts`` and in the auditor's own file are trusted. The policy
-decides what happens to a host with no recorded key: ``strict`` refuses it,
-``accept-new`` records its key in the auditor's own file, ``ignore`` trusts
-anything. A key that differs from a recorded one is never accepted, whatever
-the policy, except ``ignore``: that is a security finding, not a retry.
+Host keys follow OpenSSH and Ansible: keys recorded in the known_hosts files
+OpenSSH uses for the host and in the auditor's own file are trusted. The
+policy decides what happens to a host with no recorded key: ``strict``
+refuses it, ``accept-new`` records its key in the auditor's own file,
+``ignore`` trusts anything; a host whose settings say
+``StrictHostKeyChecking no`` or ``accept-new`` (as Ansible inventories for
+appliances often do) is treated as ``accept-new``. A key that differs from a
+recorded one is never accepted, whatever the policy, except ``ignore``: that
+is a security finding, not a retry.
 """
 
 from __future__ import annotations
@@ -18,11 +31,12 @@ from __future__ import annotations
 import asyncio
 import enum
 import errno
-import os
 import socket
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 
@@ -38,14 +52,21 @@ from auditor.errors import (
     LoginTimeout,
     PayloadTimeout,
     ResolveError,
+    SshAlgorithmsOutdated,
+    SshConfigInvalid,
     SshHandshakeFailed,
 )
 from auditor.model import Target
 from auditor.transports.base import TransportResult
 from auditor.transports.jump import parse_jump
+from auditor.transports.openssh import OpenSsh, OpenSshConfig, home_path
+from auditor.transports.ssh_algs import Algorithms, algorithms
+from auditor.transports.ssh_auth import AuditClient, Credentials, gather
+from auditor.transports.ssh_offer import Offer, OfferUnreadable, negotiated, outdated, read_offer
 
 MAX_OUTPUT_BYTES = 2_000_000  # a hostile host cannot make us buffer more than this
 _UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN}
+Facts = dict[str, str | int | float | None]
 
 
 class HostKeyPolicy(enum.StrEnum):
@@ -65,18 +86,24 @@ class SshSettings:
         default=Path("~/.local/state/auditor/known_hosts").expanduser(),
         metadata={"doc": "the auditor's own known_hosts; accept-new records keys here"},
     )
-    user_known_hosts: Path = field(
-        default=Path("~/.ssh/known_hosts").expanduser(),
-        metadata={"doc": "OpenSSH's file, read only, as Ansible and ssh do"},
+    ssh_config: str | None = field(
+        default=None, metadata={"doc": "--ssh-config: OpenSSH's -F (default ~/.ssh/config)"}
     )
     connect_timeout_s: float = field(default=10.0, metadata={"doc": "TCP connect to port 22"})
     login_timeout_s: float = field(default=15.0, metadata={"doc": "SSH handshake + auth"})
 
 
-def _recorded_keys(settings: SshSettings, names: list[str], port: int) -> list[asyncssh.SSHKey]:
-    """Keys any known_hosts file records for this host under any of ``names``."""
+def _known_files(config: OpenSshConfig, settings: SshSettings) -> list[Path]:
+    """OpenSSH's user and global known_hosts files for this host, then the auditor's own."""
+    named = [p for k in ("userknownhostsfile", "globalknownhostsfile") for v in config.all(k)
+             for p in v.split()]  # fmt: skip
+    return [*(home_path(p) for p in named), settings.own_known_hosts]
+
+
+def _recorded_keys(files: list[Path], names: list[str], port: int) -> list[asyncssh.SSHKey]:
+    """Keys any of ``files`` records for this host under any of ``names``."""
     keys: list[asyncssh.SSHKey] = []
-    for path in (settings.user_known_hosts, settings.own_known_hosts):
+    for path in files:
         if not path.is_file():
             continue
         known = asyncssh.read_known_hosts(str(path))
@@ -113,12 +140,7 @@ async def _open_tcp(
     loop = asyncio.get_running_loop()
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setblocking(False)
-    facts: dict[str, str | int | float | None] = {
-        "address": ip,
-        "port": port,
-        "connection": "ssh",
-        "via": via,
-    }
+    facts: Facts = {"address": ip, "port": port, "connection": "ssh", "via": via}
     try:
         async with asyncio.timeout(timeout_s):
             await loop.sock_connect(sock, (ip, port))
@@ -142,105 +164,136 @@ async def _open_tcp(
     return sock
 
 
+def _expand_proxy_command(command: str, host: str, port: int, user: str, original: str) -> str:
+    """OpenSSH's ``%h %p %r %n %%`` tokens in a ProxyCommand."""
+    tokens = {"h": host, "p": str(port), "r": user, "n": original, "%": "%"}
+    out, i = [], 0
+    while i < len(command):
+        if command[i] == "%" and i + 1 < len(command) and command[i + 1] in tokens:
+            out.append(tokens[command[i + 1]])
+            i += 2
+        else:
+            out.append(command[i])
+            i += 1
+    return "".join(out)
+
+
+@dataclass(slots=True)
+class _Hop:
+    """One SSH connection on the way: its settings, credentials and what it became."""
+
+    config: OpenSshConfig
+    algs: Algorithms
+    creds: Credentials
+    client: AuditClient
+    conn: asyncssh.SSHClientConnection | None = None
+
+
 class SshTransport:
     """One SSH connection to one host; see the module docstring for the stages."""
 
-    def __init__(self, target: Target, settings: SshSettings) -> None:
+    def __init__(self, target: Target, settings: SshSettings, openssh: OpenSsh) -> None:
         self._target = target
         self._settings = settings
-        self._port = target.port or 22
+        self._openssh = openssh
+        self._hops: list[_Hop] = []
+        self._tunnel: asyncssh.SSHClientConnection | None = None  # the last jump host, if any
         self._conn: asyncssh.SSHClientConnection | None = None
-        self._jump: asyncssh.SSHClientConnection | None = None
-
-    def _credentials(self) -> dict[str, object]:
-        t = self._target
-        creds: dict[str, object] = {"username": t.user or "root"}
-        key = Path(t.key_file).expanduser() if t.key_file else None
-        if key is not None and os.access(key, os.R_OK):
-            creds["client_keys"] = [str(key)]  # unreadable: refused later as credentials_missing
-        if t.password:
-            creds["password"] = t.password.reveal()
-        return creds
-
-    def _missing_credentials(self) -> str | None:
-        """Why the inventory offered no usable credential, or None when it offered one.
-
-        asyncssh still tries the default keys (~/.ssh/id_*) and the agent; a
-        refusal then means the inventory had nothing that works for this host.
-        """
-        t = self._target
-        if t.password:
-            return None
-        if t.key_file is None:
-            return "no password and no key file in the inventory"
-        key = Path(t.key_file).expanduser()
-        if not os.access(key, os.R_OK):
-            return f"key file {str(key)!r} is missing or unreadable, and no password is set"
-        return None
-
-    def _known_hosts(self, names: list[str], port: int) -> tuple[object, bool]:
-        """asyncssh's ``known_hosts`` value for this host, and whether a key is recorded."""
-        if self._settings.host_key_policy is HostKeyPolicy.IGNORE:
-            return None, False
-        recorded = _recorded_keys(self._settings, names, port)
-        if recorded:
-            return (recorded, [], []), True
-        if self._settings.host_key_policy is HostKeyPolicy.ACCEPT_NEW:
-            return None, False  # recorded after the handshake, see connect()
-        return ([], [], []), False
+        self.access: dict[str, Any] = {"transport": "ssh"}
 
     async def connect(self, deadline: float) -> None:
         loop = asyncio.get_running_loop()
+        t = self._target
+        config = await self._openssh.effective(t.ssh_args, t.address)
+        host = config.get("hostname") or t.address
+        port = config.number("port") or 22
+        user = config.get("user") or "root"
+        self.access.update(address=host, port=port, user=user)
         remaining = max(0.1, deadline - loop.time())
         connect_s = min(self._settings.connect_timeout_s, remaining)
-        options: dict[str, object] = {
-            "config": None,
-            "login_timeout": min(self._settings.login_timeout_s, remaining),
-            **self._credentials(),
-        }
-        if self._target.jump_host:
-            names = [self._target.address]
-            options["tunnel"] = await self._open_jump(connect_s)
-            options["host"], options["port"] = self._target.address, self._port
+        if (limit := config.number("connecttimeout")) is not None:
+            connect_s = min(connect_s, float(limit))
+        options: dict[str, Any] = {"host": host, "port": port, "username": user}
+        names = [host, t.address]
+        if (jump := config.proxy_jump()) is not None:
+            self.access["via"] = jump
+            options["tunnel"] = self._tunnel = await self._open_jumps(jump, connect_s)
+        elif (command := config.proxy_command()) is not None:
+            options["proxy_command"] = _expand_proxy_command(command, host, port, user, t.address)
+            self.access["via"] = options["proxy_command"]
         else:
-            family, ip = await _resolve(self._target.address, self._port)
-            names = [self._target.address, ip]
-            options["sock"] = await _open_tcp(family, ip, self._port, connect_s)
-            options["host"] = self._target.address
-        options["known_hosts"], recorded = self._known_hosts(names, self._port)
-        self._conn = await self._handshake(options, recorded=recorded)
-        if (
-            options["known_hosts"] is None
-            and self._settings.host_key_policy is HostKeyPolicy.ACCEPT_NEW
-        ):
-            key = self._conn.get_server_host_key()
-            if key is not None:
-                _record_key(self._settings, self._target.address, self._port, key)
+            family, ip = await _resolve(host, port)
+            names.append(ip)
+            self.access["address"] = ip
+            options["sock"] = await _open_tcp(family, ip, port, connect_s)
+        options["login_timeout"] = min(self._settings.login_timeout_s, remaining)
+        hop = await self._hop(config, t.password, t.key_passphrase)
+        self._conn = await self._handshake(hop, options, names)
+        self._describe(hop, self._conn)
+        await self._note_outdated(hop, host, port, connect_s)
 
-    async def _open_jump(self, timeout_s: float) -> asyncssh.SSHClientConnection:
-        jump = parse_jump(self._target.jump_host or "")
-        family, ip = await _resolve(jump.host, jump.port, via=jump.host)
-        sock = await _open_tcp(family, ip, jump.port, timeout_s, via=jump.host)
-        options: dict[str, object] = {
-            "config": None,
-            "sock": sock,
-            "host": jump.host,
-            "login_timeout": self._settings.login_timeout_s,
-            **self._credentials(),
-        }
-        if jump.user:
-            options["username"] = jump.user
-        options["known_hosts"], recorded = self._known_hosts([jump.host, ip], jump.port)
-        self._jump = await self._handshake(options, recorded=recorded, jump=jump.host)
-        return self._jump
+    async def _hop(self, config: OpenSshConfig, password: Any, passphrase: Any) -> _Hop:
+        modern = await self._openssh.defaults()
+        algs = algorithms(config, modern)
+        creds = await gather(config, password, passphrase)
+        hop = _Hop(config, algs, creds, AuditClient(creds.offered, password))
+        self._hops.append(hop)
+        return hop
+
+    async def _open_jumps(self, spec: str, timeout_s: float) -> asyncssh.SSHClientConnection:
+        """Each hop of ``ProxyJump`` in turn, as OpenSSH does: its own settings (ssh -G)."""
+        tunnel: asyncssh.SSHClientConnection | None = None
+        for text in spec.split(","):
+            jump = parse_jump(text)
+            args = [*(("-l", jump.user) if jump.user else ()), "-p", str(jump.port)]
+            config = await self._openssh.effective(args, jump.host)
+            host = config.get("hostname") or jump.host
+            port = config.number("port") or jump.port
+            hop = await self._hop(config, None, None)
+            options: dict[str, Any] = {
+                "host": host, "port": port, "username": config.get("user") or "root",
+                "login_timeout": self._settings.login_timeout_s,
+            }  # fmt: skip
+            names = [host, jump.host]
+            if tunnel is not None:
+                options["tunnel"] = tunnel
+            else:
+                family, ip = await _resolve(host, port, via=jump.host)
+                names.append(ip)
+                options["sock"] = await _open_tcp(family, ip, port, timeout_s, via=jump.host)
+            tunnel = await self._handshake(hop, options, names, jump=jump.host)
+        assert tunnel is not None
+        return tunnel
+
+    def _policy(self, config: OpenSshConfig) -> HostKeyPolicy:
+        """The run's policy, widened to accept-new where the host's settings ask for it."""
+        policy = self._settings.host_key_policy
+        checking = (config.get("stricthostkeychecking") or "ask").lower()
+        if policy is HostKeyPolicy.STRICT and checking in ("no", "off", "false", "accept-new"):
+            return HostKeyPolicy.ACCEPT_NEW
+        return policy
 
     async def _handshake(
-        self, options: dict[str, object], *, recorded: bool, jump: str | None = None
+        self, hop: _Hop, options: dict[str, Any], names: list[str], *, jump: str | None = None
     ) -> asyncssh.SSHClientConnection:
         via = "jump host " if jump else ""
-        facts: dict[str, str | int | None] = {"address": str(options["host"]), "via": jump}
+        facts: Facts = {"address": str(options["host"]), "via": jump}
+        port = int(options["port"])
+        policy = self._policy(hop.config)
+        recorded = policy is not HostKeyPolicy.IGNORE and bool(
+            keys := _recorded_keys(_known_files(hop.config, self._settings), names, port)
+        )
+        if policy is HostKeyPolicy.IGNORE:
+            known: object = None
+        elif recorded:
+            known = (keys, [], [])
+        else:
+            known = None if policy is HostKeyPolicy.ACCEPT_NEW else ([], [], [])
         try:
-            return await asyncssh.connect(**options)
+            conn = await asyncssh.connect(
+                **options, config=None, known_hosts=known, client_factory=lambda: hop.client,
+                client_keys=None, agent_path=None, password=None, **hop.algs.options(),
+            )  # fmt: skip
         except asyncssh.HostKeyNotVerifiable as exc:
             if recorded:
                 raise HostKeyChanged(
@@ -254,21 +307,108 @@ class SshTransport:
                 **facts,
             ) from None
         except asyncssh.PermissionDenied:
-            user = str(options["username"])
-            missing = self._missing_credentials()
-            if missing:
-                raise CredentialsMissing(
-                    f"{via}authentication refused for user {user!r}: {missing}", user=user, via=jump
-                ) from None
-            raise AuthError(
-                f"{via}authentication refused for user {user!r}", user=user, via=jump
-            ) from None
+            raise self._refused(hop, str(options["username"]), via, jump) from None
+        except asyncssh.KeyExchangeFailed as exc:
+            raise await self._key_exchange_failed(hop, options, exc, via, facts) from None
         except TimeoutError:
             raise LoginTimeout(
                 f"{via}SSH handshake/login did not finish in time", **facts
             ) from None
         except (asyncssh.Error, OSError) as exc:
             raise SshHandshakeFailed(f"{via}SSH handshake failed: {exc}", **facts) from None
+        except ValueError as exc:  # asyncssh refuses an option value
+            raise SshConfigInvalid(f"{via}SSH settings refused: {exc}", error=str(exc)) from None
+        if known is None and policy is HostKeyPolicy.ACCEPT_NEW:
+            key = conn.get_server_host_key()
+            if key is not None:
+                _record_key(self._settings, str(options["host"]), port, key)
+        hop.conn = conn
+        return conn
+
+    def _refused(self, hop: _Hop, user: str, via: str, jump: str | None) -> AuthError:
+        """Refused login: missing credentials when nothing usable was there to offer."""
+        locked = f"; unusable key files: {', '.join(hop.creds.locked)}" if hop.creds.locked else ""
+        if not hop.creds.offered:
+            return CredentialsMissing(
+                f"{via}authentication refused for user {user!r}: no password, no key in the "
+                f"agent and no readable key file{locked}",
+                user=user,
+                via=jump,
+            )
+        tried = ", ".join(c.fingerprint or c.kind for c in hop.creds.offered)
+        return AuthError(
+            f"{via}authentication refused for user {user!r} (tried {tried}){locked}",
+            user=user,
+            via=jump,
+        )
+
+    async def _key_exchange_failed(
+        self, hop: _Hop, options: dict[str, Any], exc: Exception, via: str, facts: Facts
+    ) -> ConnectError:
+        """No algorithm in common: outdated server (said so, with its offer) or another cause."""
+        offer = await self._offer(options)
+        if offer is not None:
+            old = outdated(offer, hop.algs.modern)
+            if old:
+                offered = "; ".join(f"{k}: {','.join(v) or '-'}" for k, v in old.items())
+                return SshAlgorithmsOutdated(
+                    f"{via}the SSH server offers only outdated algorithms ({offered})",
+                    offered=offered, server=offer.banner, **facts,
+                )  # fmt: skip
+        return SshHandshakeFailed(f"{via}SSH key exchange failed: {exc}", **facts)
+
+    async def _offer(self, options: Mapping[str, Any]) -> Offer | None:
+        """The server's algorithms on a connection of their own (never authenticated)."""
+        host, port = str(options["host"]), int(options["port"])
+        try:
+            if "tunnel" in options:
+                reader, writer = await options["tunnel"].open_connection(host, port)
+                return await read_offer(host, port, self._settings.connect_timeout_s,
+                                        streams=(reader, writer))  # fmt: skip
+            if "proxy_command" in options:
+                return None  # the command is the user's: no second run of it
+            return await read_offer(host, port, self._settings.connect_timeout_s)
+        except (OfferUnreadable, asyncssh.Error, OSError):
+            return None
+
+    def _describe(self, hop: _Hop, conn: asyncssh.SSHClientConnection) -> None:
+        """How the host was reached: the evidence behind 'the auditor could log in'."""
+        used = hop.client.accepted
+        key = conn.get_server_host_key()
+        self.access.update(
+            server=conn.get_extra_info("server_version"),
+            host_key=f"{key.get_algorithm()} {key.get_fingerprint()}" if key else None,
+            cipher=conn.get_extra_info("send_cipher"),
+            mac=conn.get_extra_info("send_mac"),
+            auth=used.kind if used else None,
+            key=used.label if used and used.kind != "password" else None,
+            fingerprint=used.fingerprint if used else None,
+            certificate=used.certificate if used else None,
+        )
+        if hop.creds.locked:
+            self.access["unusable_keys"] = list(hop.creds.locked)
+        self.access = {k: v for k, v in self.access.items() if v is not None}
+
+    async def _note_outdated(self, hop: _Hop, host: str, port: int, timeout_s: float) -> None:
+        """When the settings allowed outdated algorithms: were they needed? (evidence for a note)"""
+        if not hop.algs.widened or self._conn is None:
+            return
+        options: dict[str, Any] = {"host": host, "port": port}
+        if self._tunnel is not None:
+            options["tunnel"] = self._tunnel
+        offer = await self._offer(options)
+        if offer is None:
+            return
+        used = {
+            "kex": negotiated(hop.algs.kex, offer.kex),
+            "host_key": negotiated(hop.algs.host_key, offer.host_key),
+            "cipher": self.access.get("cipher"),
+            "mac": self.access.get("mac"),
+        }
+        old = {k: v for k, v in used.items() if v and v not in hop.algs.modern.get(k, ())}
+        if old:
+            self.access["kex"] = used["kex"]
+            self.access["outdated"] = old
 
     async def run(self, command: str, stdin: bytes, timeout_s: float) -> TransportResult:
         assert self._conn is not None, "connect() first"
@@ -303,11 +443,12 @@ class SshTransport:
         )
 
     async def close(self) -> None:
-        for conn in (self._conn, self._jump):
-            if conn is not None:
-                conn.close()
+        for hop in reversed(self._hops):
+            if hop.conn is not None:
+                hop.conn.close()
                 try:
                     async with asyncio.timeout(2):
-                        await conn.wait_closed()
+                        await hop.conn.wait_closed()
                 except (TimeoutError, OSError, asyncssh.Error):
                     pass  # closing is best effort; the result is already recorded
+            hop.creds.close()

@@ -66,16 +66,20 @@ def audit_lab(
 ) -> Audit:
     """Run ``auditor run`` in the MSP namespace against the lab; return its results.
 
-    HOME points into ``work`` so that no ``~/.ssh/known_hosts`` of the machine
-    can change what a test sees.
+    Nothing of the machine's own SSH setup can change what a test sees: HOME
+    points into ``work``, no agent is inherited, and ``--ssh-config`` names
+    the MSP's OpenSSH settings for the lab (:func:`write_msp_ssh_config`):
+    OpenSSH reads ``~/.ssh/config`` from the password database, not $HOME.
     """
     out_dir = work / "out"
+    config = write_msp_ssh_config(lab, work)
     argv = [
-        "env", f"HOME={work}",
+        "env", "-u", "SSH_AUTH_SOCK", f"HOME={work}",
         sys.executable, "-m", "auditor", "run",
         "-i", str(inventory or write_inventory(lab, work / "inventory.yml")),
         "--profile", str(write_test_profile(work / "profile.yaml", extra_checks)),
         "--known-hosts", str(known_hosts or lab.known_hosts),
+        "--ssh-config", str(config),
         "--reflector", REFLECTOR,
         "--expected-network", "203.0.113.0/24",
         "--out", str(out_dir),
@@ -84,6 +88,29 @@ def audit_lab(
     done: subprocess.CompletedProcess[str] = lab.run_in_msp(argv, timeout=120)
     document = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
     return Audit(done.returncode, done.stdout, done.stderr, out_dir, document)
+
+
+def write_msp_ssh_config(lab: Lab, work: Path) -> Path:
+    """``~/.ssh/config`` as an MSP keeps it: root on the jump host logs in with the lab key.
+
+    OpenSSH (so Ansible, so the auditor) reaches a ProxyJump host with that
+    host's own settings, never with the target's inventory key.
+    """
+    jumps = {h.ssh_only_from for h in lab.spec.hosts if h.ssh_only_from}
+    lines = []  # Match blocks first: OpenSSH keeps the first value it finds
+    for name in sorted(jumps):
+        lines += [f"Match host {lab.host(name).address} user root",
+                  f"    IdentityFile {lab.client_key}", ""]  # fmt: skip
+    lines += [
+        "Host *",
+        f"    UserKnownHostsFile {work}/.ssh/known_hosts",
+        "    IdentityAgent none",
+        "",
+    ]
+    path = work / ".ssh" / "config"
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
 
 
 def add_extra_hosts(inventory: Path, lab: Lab, password: str) -> None:

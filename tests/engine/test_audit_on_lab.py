@@ -134,7 +134,12 @@ def test_udp_5938_passes_only_on_the_echoed_nonce(lab_audit: Audit) -> None:
         ("behinddirect", "connect", "no answer", "connect.timeout"),
         ("hang", "probe", "did not finish", "probe.timeout"),
         ("wrongpw", "auth", "authentication refused", "credentials.refused"),
-        ("nocreds", "auth", "no password and no key file in the inventory", "credentials.missing"),
+        (
+            "nocreds",
+            "auth",
+            "no password, no key in the agent and no readable key file",
+            "credentials.missing",
+        ),
     ],
 )
 def test_unaudited_host_stops_at_its_stage(

@@ -35,6 +35,8 @@ def short_profile():  # type: ignore[no-untyped-def]
 class Answers:
     """A host that runs the payload and reports uid 0 and nothing else."""
 
+    access = {"transport": "test"}  # noqa: RUF012 (read-only facts)
+
     async def connect(self, deadline: float) -> None:
         return None
 

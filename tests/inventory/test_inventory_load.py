@@ -190,25 +190,33 @@ def test_limit_uses_ansible_host_patterns(write: Write) -> None:
     assert names("db1,web01") == ["db1", "web01"]
 
 
-def test_jump_hosts_from_ssh_args(write: Write) -> None:
+def test_ssh_arguments_in_ansibles_order(write: Write) -> None:
+    """What Ansible's ssh plugin passes to OpenSSH, in its order (the first value wins there)."""
     hosts = write(
         "hosts",
         """
-        a ansible_ssh_common_args='-o ProxyJump=jump@203.0.113.2:2222'
-        b ansible_ssh_extra_args='-J bastion'
+        a ansible_port=2222 ansible_user=ops ansible_ssh_private_key_file=/k/id
+          ansible_ssh_common_args='-o KexAlgorithms=+diffie-hellman-group14-sha1 -o Port=22'
+        b ansible_ssh_args='-o ControlMaster=no' ansible_ssh_extra_args='-J bastion'
+          ansible_host_key_checking=false ansible_timeout=7
         c ansible_ssh_common_args='-o ProxyCommand="ssh -W %h:%p -q -p 2200 ops@203.0.113.3"'
-        d ansible_ssh_common_args='-o StrictHostKeyChecking=no'
-        """,
+        """.replace("\n          ", " "),
     )
     load = load_inventory([str(hosts)])
     assert load.problems == ()
-    jumps = {t.name: t.jump_host for t in load.targets}
-    assert jumps == {
-        "a": "jump@203.0.113.2:2222",
-        "b": "bastion",
-        "c": "ops@203.0.113.3:2200",
-        "d": None,
-    }
+    args = {t.name: t.ssh_args for t in load.targets}
+    default = ("-C", "-o", "ControlMaster=auto", "-o", "ControlPersist=60s")
+    assert args["a"] == (
+        *default, "-o", "Port=2222", "-o", "IdentityFile=/k/id", "-o", "User=ops",
+        "-o", "KexAlgorithms=+diffie-hellman-group14-sha1", "-o", "Port=22",
+    )  # fmt: skip
+    assert args["b"] == (
+        "-o", "ControlMaster=no", "-o", "StrictHostKeyChecking=no", "-o", "ConnectTimeout=7",
+        "-J", "bastion",
+    )  # fmt: skip
+    assert args["c"][-2:] == ("-o", "ProxyCommand=ssh -W %h:%p -q -p 2200 ops@203.0.113.3")
+    origins = dict(next(t for t in load.targets if t.name == "a").origins)
+    assert origins["ansible_ssh_common_args"].endswith("hosts:1")  # line of the host entry
 
 
 def test_connections_and_their_aliases(write: Write) -> None:

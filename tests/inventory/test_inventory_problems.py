@@ -93,9 +93,9 @@ HOST_VALUE_CASES = [
         "auditor_unattended 'maybe' is not a boolean (yes/no, true/false, 1/0)",
     ),
     (
-        """j1 ansible_ssh_common_args='-o ProxyCommand="nc -x proxy:3128 %h %p"'""",
-        "ansible_ssh_common_args: ProxyCommand 'nc -x proxy:3128 %h %p' is not an ssh hop "
-        "(ssh -W %h:%p HOST)",
+        """j1 ansible_ssh_common_args='-o HostKeyAlias=fw1 -o ControlMaster=auto'""",
+        "ansible_ssh_common_args: option '-o HostKeyAlias=fw1' changes how the host is reached "
+        "and is not supported by the auditor",
     ),
 ]
 

@@ -60,8 +60,16 @@ def test_json_lists_every_resolved_field(write: Write, vault: Any) -> None:
         "role": "workstation",
         "unattended": True,
         "groups": ["globex"],
-        "jump_host": "jump@203.0.113.2",
         "key_file": None,
+        "ssh_args": [
+            "-C",
+            "-o",
+            "ControlMaster=auto",
+            "-o",
+            "ControlPersist=60s",
+            "-o",
+            "ProxyJump=jump@203.0.113.2",
+        ],
         "secrets": {"become_password": "***"},
         "source": ws1["source"],
     }

@@ -40,6 +40,9 @@ from auditor.errors import (
     PayloadMalformed,
     PayloadTimeout,
     ResolveError,
+    SshAlgorithmsOutdated,
+    SshClientMissing,
+    SshConfigInvalid,
     SshHandshakeFailed,
     TransportError,
     UnsupportedConnection,
@@ -47,6 +50,7 @@ from auditor.errors import (
 from auditor.judge.codes import CODES
 from auditor.judge.host import unaudited_checks
 from auditor.judge.stage import (
+    access_notes,
     deadline_finding,
     internal_finding,
     inventory_finding,
@@ -81,6 +85,14 @@ STAGE_TABLE: list[tuple[TransportError, str, Verdict, Owner, dict[str, object]]]
      "ssh.handshake_failed", ERR, MSP, {"address": ADDR, "via": "jump1"}),
     (LoginTimeout("SSH handshake/login did not finish in time", address=ADDR, via=None),
      "ssh.login_timeout", ERR, MSP, {"address": ADDR}),
+    (SshAlgorithmsOutdated("the SSH server offers only outdated algorithms", address=ADDR,
+                           offered="kex: diffie-hellman-group1-sha1", server="SSH-2.0-OldBox"),
+     "ssh.algorithms_outdated", ERR, MSP,
+     {"address": ADDR, "offered": "kex: diffie-hellman-group1-sha1", "server": "SSH-2.0-OldBox"}),
+    (SshClientMissing("the OpenSSH client (ssh) is not installed"), "ssh.client_missing", ERR,
+     MSP, {}),
+    (SshConfigInvalid("OpenSSH refuses the settings", error="Bad configuration option: x"),
+     "ssh.config_invalid", ERR, MSP, {"error": "Bad configuration option: x"}),
     (HostKeyChanged("host key differs", address=ADDR), "hostkey.changed", ERR, MSP,
      {"address": ADDR}),
     (HostKeyUnknown("host key not recorded", address=ADDR), "hostkey.unknown", ERR, MSP,
@@ -146,6 +158,24 @@ def test_deadline_internal_and_inventory_findings() -> None:
     assert dict(inventory.params) == {"source": "hosts.ini", "line": 3}
     no_line = inventory_finding(InventoryProblem("hosts.ini", "vault value without password"))
     assert dict(no_line.params) == {"source": "hosts.ini"}
+
+
+def notes() -> list[Finding]:
+    """Notes from how hosts were reached (test_judge_coverage.py)."""
+    needed = {"kex": "diffie-hellman-group14-sha1", "host_key": "ssh-rsa"}
+    return [*access_notes({"outdated": needed, "server": "SSH-2.0-OpenSSH_7.4", "via": "jump1"})]
+
+
+def test_outdated_algorithms_that_were_needed_are_a_note() -> None:
+    (note,) = notes()
+    assert (note.code, note.verdict, note.severity, note.owner) == (
+        "ssh.outdated_algorithms_used", Verdict.PASS, Severity.NOTE, IT)  # fmt: skip
+    assert dict(note.params) == {
+        "algorithms": "kex: diffie-hellman-group14-sha1, host_key: ssh-rsa",
+        "server": "SSH-2.0-OpenSSH_7.4", "via": "jump1",
+    }  # fmt: skip
+    assert access_notes({"transport": "ssh", "cipher": "aes128-ctr"}) == ()
+    assert access_notes({"outdated": {}}) == () and access_notes({}) == ()
 
 
 def stage_findings() -> list[Finding]:

@@ -178,7 +178,8 @@ SAMPLE = {
     "transport": "udp", "resolv_conf": "/etc/resolv.conf", "tool": "nslookup", "rcode": "REFUSED",
     "address": "0.0.0.0", "user": "audit", "observed_at": "2026-11-20T08:00:00+00:00",
     "source": "hosts.yml", "line": 3, "connection": "ssh", "errno": "EHOSTUNREACH",
-    "stage": "connect", "error": "KeyError",
+    "stage": "connect", "error": "KeyError", "offered": "kex: diffie-hellman-group1-sha1",
+    "server": "SSH-2.0-OpenSSH_7.4", "algorithms": "kex: diffie-hellman-group14-sha1",
 }  # fmt: skip
 
 

@@ -40,9 +40,11 @@ def test_upgraded_document_is_a_valid_version_2(v1_document: dict[str, Any]) -> 
     for old, upgraded in zip(before["hosts"], new["hosts"], strict=True):
         for old_check, check in zip(old["checks"], upgraded["checks"], strict=True):
             assert {k: v for k, v in check.items() if k != "findings"} == old_check
-        assert {k: v for k, v in upgraded.items() if k not in ("checks", "stage_finding")} == {
+        added = ("checks", "stage_finding", "access", "notes")
+        assert {k: v for k, v in upgraded.items() if k not in added} == {
             k: v for k, v in old.items() if k != "checks"
         }
+        assert (upgraded["access"], upgraded["notes"]) == ({}, [])  # schema 1 did not record it
 
 
 def test_checks_are_the_ten_contract_v5_ids_with_the_bundled_words(
