@@ -209,7 +209,8 @@ class Target:
     # and where each inventory variable that shaped them was set (name, "file:line").
     ssh_args: tuple[str, ...] = ()
     origins: tuple[tuple[str, str], ...] = ()
-    key_passphrase: Secret | None = None
+    private_key: Secret | None = None  # ansible_private_key: key material itself (2.19)
+    key_passphrase: Secret | None = None  # ansible_private_key_passphrase: for private_key only
 
     def secrets_set(self) -> dict[str, str]:
         """Which secrets the inventory holds for this host, masked, for display."""
@@ -218,6 +219,7 @@ class Target:
             for name, value in (
                 ("password", self.password),
                 ("become_password", self.become_password),
+                ("private_key", self.private_key),
                 ("key_passphrase", self.key_passphrase),
             )
             if value

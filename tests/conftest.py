@@ -27,6 +27,10 @@ sudopw      ``audit`` may sudo with its password; TeamViewer Host installed, sto
 tvclient    the full TeamViewer client (package ``teamviewer``) running
 ws          a workstation with TeamViewer Host running
 busybox     no Python: root's sessions run in a chroot with only a static BusyBox
+legacy      sshd offers only SHA-1 kex, an ssh-rsa host key, CBC and hmac-sha1; the
+            inventory allows them (``ansible_ssh_common_args``), as for an old appliance
+dropbear    Dropbear instead of OpenSSH (a network device, as on OpenWrt)
+port2222    sshd on port 2222 (``ansible_port``)
 =========== ============================================================
 """
 
@@ -71,6 +75,9 @@ TEST_SPEC = LabSpec(
         HostSpec("tvclient", CUSTOMER, teamviewer="client"),
         HostSpec("ws", CUSTOMER, Role.WORKSTATION, teamviewer="running"),
         HostSpec("busybox", CUSTOMER, Role.SERVER, python=False),
+        HostSpec("legacy", CUSTOMER, Role.SERVER, ssh_legacy=True),
+        HostSpec("dropbear", CUSTOMER, Role.NETWORK, ssh_server="dropbear"),
+        HostSpec("port2222", CUSTOMER, Role.SERVER, ssh_port=2222),
     ),
 )
 

@@ -10,7 +10,8 @@ the *first* value it sees for an option, so the order decides):
 1. ``ansible_ssh_args`` (default ``-C -o ControlMaster=auto -o ControlPersist=60s``)
 2. ``-o StrictHostKeyChecking=no`` when ``ansible_host_key_checking`` is false
 3. ``-o Port=`` from ``ansible_port``
-4. ``-o IdentityFile=`` from ``ansible_private_key_file``
+4. ``-o IdentitiesOnly=yes`` when the key itself is in the inventory
+   (``ansible_private_key``), else ``-o IdentityFile=`` from ``ansible_private_key_file``
 5. ``-o User=`` from ``ansible_user``
 6. ``-o ConnectTimeout=`` from ``ansible_timeout`` (only when set: the auditor's
    profile has its own connect timeout)
@@ -87,6 +88,7 @@ def build(
     port: int | None,
     key_file: str | None,
     user: str | None,
+    inline_key: bool = False,
     timeout: int | None,
     common_args: str | None,
     extra_args: str | None,
@@ -103,7 +105,9 @@ def build(
         add("ansible_host_key_checking", ["-o", "StrictHostKeyChecking=no"])
     if port is not None:
         add("ansible_port", ["-o", f"Port={port}"])
-    if key_file:
+    if inline_key:  # Ansible adds it to the agent and names only it; the auditor offers it directly
+        add("ansible_private_key", ["-o", "IdentitiesOnly=yes"])
+    elif key_file:
         add("ansible_private_key_file", ["-o", f"IdentityFile={key_file}"])
     if user:
         add("ansible_user", ["-o", f"User={user}"])

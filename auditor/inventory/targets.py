@@ -84,6 +84,7 @@ _SSH_OPTIONS: Mapping[str, tuple[str, ...]] = {
     "host_key_checking": ("ansible_host_key_checking", "ansible_ssh_host_key_checking"),
     "timeout": ("ansible_timeout", "ansible_ssh_timeout"),
 }
+_PRIVATE_KEY = ("ansible_private_key", "ansible_ssh_private_key")
 _KEY_PASSPHRASE = ("ansible_private_key_passphrase", "ansible_ssh_private_key_passphrase")
 _WINRM = _Aliases(
     address=("ansible_host", "ansible_winrm_host"),
@@ -120,7 +121,14 @@ _CONNECTIONS: Mapping[str, tuple[Connection, _Aliases]] = {
 
 # Every variable the auditor reads; hostvars.py templates only these.
 SECRET_VARS: frozenset[str] = frozenset(
-    (*_SSH.password, *_WINRM.password, *_PSRP.password, *_BECOME_PASSWORD, *_KEY_PASSPHRASE)
+    (
+        *_SSH.password,
+        *_WINRM.password,
+        *_PSRP.password,
+        *_BECOME_PASSWORD,
+        *_PRIVATE_KEY,
+        *_KEY_PASSPHRASE,
+    )
 )
 READ_VARS: frozenset[str] = (
     frozenset(
@@ -166,7 +174,8 @@ def to_target(host: ResolvedHost) -> tuple[Target, tuple[InventoryProblem, ...]]
     port = _port(host, aliases, out)
     user = _text(host, aliases.user, out)
     key_file = _text(host, aliases.key_file, out)
-    ssh = _ssh_args(host, out, port, user, key_file) if aliases is _SSH else None
+    inline_key = _last(host, _PRIVATE_KEY) is not None
+    ssh = _ssh_args(host, out, port, user, key_file, inline_key) if aliases is _SSH else None
     target = Target(
         name=host.name,
         address=address,
@@ -183,6 +192,7 @@ def to_target(host: ResolvedHost) -> tuple[Target, tuple[InventoryProblem, ...]]
         source=host.source,
         ssh_args=ssh.argv if ssh else (),
         origins=_origins(host),
+        private_key=_secret(host, _PRIVATE_KEY) if aliases is _SSH else None,
         key_passphrase=_secret(host, _KEY_PASSPHRASE) if aliases is _SSH else None,
     )
     problems = tuple(replace(p, customer=customer) for p in out.problems)
@@ -289,7 +299,12 @@ def _unattended(host: ResolvedHost, out: _Collector) -> bool:
 
 
 def _ssh_args(
-    host: ResolvedHost, out: _Collector, port: int | None, user: str | None, key: str | None
+    host: ResolvedHost,
+    out: _Collector,
+    port: int | None,
+    user: str | None,
+    key: str | None,
+    inline_key: bool,
 ) -> ssh_args.SshArgs | None:
     """Ansible's OpenSSH arguments for this host; an option the auditor would not
     reproduce is a problem naming it (the host is then not contacted)."""
@@ -302,6 +317,7 @@ def _ssh_args(
             host_key_checking=checking,
             port=port,
             key_file=key,
+            inline_key=inline_key,
             user=user,
             timeout=int(timeout) if timeout and timeout.strip().isdigit() else None,
             common_args=texts["common_args"],

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from auditor.lab import firewall, netns, pki, procs, services, state
 from auditor.lab.inventory import write_known_hosts
+from auditor.lab.keys import ClientKeys, client_keys, make_client_keys
 from auditor.lab.procs import Proc
 from auditor.lab.spec import MSP_ADDR, RESOLVER_GOOD, HostSpec, LabError, LabSpec
 from auditor.model import Role, Secret
@@ -76,6 +77,11 @@ class Lab:
     def client_key(self) -> Path:
         """Private key that logs in as root on every host with sshd."""
         return self.state_dir / "id_ed25519"
+
+    @property
+    def keys(self) -> ClientKeys:
+        """Every client key of the lab (``keys.py``): plain, agent, encrypted, certificate."""
+        return client_keys(self.state_dir)
 
     @property
     def known_hosts(self) -> Path:
@@ -180,10 +186,10 @@ class Lab:
     def _build(self) -> None:
         made = pki.make_pki(self.state_dir / "pki")
         self._pki = made
-        client_pub = services.keygen(self.client_key, f"auditor-lab-{self.prefix}")
+        make_client_keys(self.keys, self.prefix)
         keys_dir = self.state_dir / "authorized_keys"
         keys_dir.mkdir(exist_ok=True)
-        (keys_dir / "root").write_text(client_pub + "\n")
+        (keys_dir / "root").write_text("\n".join(self.keys.authorized()) + "\n")
         netns.build(self.prefix, [(h.ns, h.address) for h in self.hosts])
         self._write_etc(made)
         if self.spec.audit_password:
@@ -242,10 +248,10 @@ class Lab:
                 continue
             host_dir = self.state_dir / "hosts" / h.name
             host_dir.mkdir(parents=True, exist_ok=True)
-            key = host_dir / "ssh_host_ed25519_key"
-            pubs.append((h.address, services.keygen(key, f"root@{h.name}")))
-            waits.append((services.start_sshd(h.ns, h.spec, h.address, host_dir, keys_dir), []))
-            waits[-1][1].append(("tcp", h.address, 22))
+            pub, proc = services.start_ssh_server(h.ns, h.spec, h.address, host_dir, keys_dir,
+                                                  self.keys.user_ca)  # fmt: skip
+            pubs.append((h.address, pub, h.spec.ssh_port))
+            waits.append((proc, [("tcp", h.address, h.spec.ssh_port)]))
         write_known_hosts(self.known_hosts, pubs)
         for proc, _ in waits:
             self._record(proc)

@@ -108,8 +108,12 @@ def write_teamviewer(host: HostSpec, host_dir: Path) -> None:
         (host_dir / "dpkg-status").write_text(f"{status}\n\n{stanza}", encoding="utf-8")
 
 
-def session_argv(host: HostSpec, host_dir: Path, daemon: list[str]) -> list[str]:
+def session_argv(
+    host: HostSpec, host_dir: Path, daemon: list[str], setup: list[str] | None = None
+) -> list[str]:
     """``daemon`` (sshd) as PID 1 of a new PID + mount + UTS namespace with the host's mounts.
+
+    ``setup`` are shell lines run first, inside the new namespaces (Dropbear's own /root).
 
     The wrapper shell binds the per-host ``/opt`` and dpkg status (when
     TeamViewer is installed), starts teamviewerd when it should run, and
@@ -121,6 +125,7 @@ def session_argv(host: HostSpec, host_dir: Path, daemon: list[str]) -> list[str]
         status = host_dir / "dpkg-status"
         if status.is_file():
             steps.append(f"mount --bind {shlex.quote(str(status))} {DPKG_STATUS}")
+    steps += setup or []
     if host.teamviewer in ("running", "client"):
         steps.append("/opt/teamviewer/tv_bin/teamviewerd infinity </dev/null &")
     steps.append('exec "$@"')

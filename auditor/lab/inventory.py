@@ -20,12 +20,13 @@ if TYPE_CHECKING:
     from auditor.lab.build import Lab, LabHost
 
 
-def write_known_hosts(path: Path, keys: Iterable[tuple[str, str]]) -> None:
-    """``keys``: (address, public key line ``type base64 [comment]``)."""
+def write_known_hosts(path: Path, keys: Iterable[tuple[str, str, int]]) -> None:
+    """``keys``: (address, public key line ``type base64 [comment]``, SSH port)."""
     lines = []
-    for addr, pub in keys:
+    for addr, pub, port in keys:
         key = " ".join(pub.split()[:2])
-        lines += [f"{addr} {key}", f"[{addr}]:22 {key}"]
+        lines += [f"{addr} {key}"] if port == 22 else []
+        lines.append(f"[{addr}]:{port} {key}")
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -34,14 +35,26 @@ def group_name(customer: str) -> str:
     return ascii_slug(customer, "_")
 
 
-def _host_vars(lab: Lab, host: LabHost) -> dict[str, str]:
-    return {
+# What an MSP's inventory says for an appliance that offers only old algorithms.
+LEGACY_ARGS = (
+    "-o KexAlgorithms=+diffie-hellman-group14-sha1 -o HostKeyAlgorithms=+ssh-rsa "
+    "-o Ciphers=+aes128-cbc -o MACs=+hmac-sha1"
+)
+
+
+def _host_vars(lab: Lab, host: LabHost, common: str) -> dict[str, str | int]:
+    found: dict[str, str | int] = {
         "ansible_host": host.address,
         "ansible_user": "root",
         "ansible_ssh_private_key_file": str(lab.client_key),
         "auditor_customer": host.customer,
         "auditor_role": str(host.role),
     }
+    if host.spec.ssh_port != 22:
+        found["ansible_port"] = host.spec.ssh_port
+    if host.spec.ssh_legacy:  # a host's own common args replace the group's
+        found["ansible_ssh_common_args"] = f"{common} {LEGACY_ARGS}"
+    return found
 
 
 def _groups(lab: Lab) -> dict[str, list[LabHost]]:
@@ -67,7 +80,7 @@ def write_inventory(lab: Lab, path: Path, known_hosts: Path | None = None) -> Pa
         for group, hosts in groups.items():
             out.append(f"[{group}]")
             for h in hosts:
-                pairs = " ".join(f'{k}="{v}"' for k, v in _host_vars(lab, h).items())
+                pairs = " ".join(f'{k}="{v}"' for k, v in _host_vars(lab, h, common).items())
                 out.append(f"{h.name} {pairs}")
             out.append("")
         path.write_text("\n".join(out), encoding="utf-8")
@@ -76,7 +89,7 @@ def write_inventory(lab: Lab, path: Path, known_hosts: Path | None = None) -> Pa
         "all": {
             "vars": {"ansible_ssh_common_args": common},
             "children": {
-                group: {"hosts": {h.name: _host_vars(lab, h) for h in hosts}}
+                group: {"hosts": {h.name: _host_vars(lab, h, common) for h in hosts}}
                 for group, hosts in groups.items()
             },
         }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import pwd
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,8 @@ from auditor.lab.spec import (
 from auditor.model import Secret
 
 SSHD = "/usr/sbin/sshd"  # absolute: sshd re-execs itself per connection
+DROPBEAR = "/usr/sbin/dropbear"
+DROPBEARKEY = "/usr/bin/dropbearkey"
 DNSMASQ = "/usr/sbin/dnsmasq"
 Socket = tuple[str, str, int]  # (proto, address, port) as procs.wait_listening wants it
 
@@ -46,29 +49,30 @@ _RESOLVER_LINES = {
 }
 
 
-def keygen(path: Path, comment: str) -> str:
-    """Make an ed25519 key pair at ``path`` (no passphrase); return the public line."""
-    path.unlink(missing_ok=True)
-    path.with_suffix(".pub").unlink(missing_ok=True)
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)],
-        check=True,
-        timeout=10,
-        stdin=subprocess.DEVNULL,
-    )
-    return Path(f"{path}.pub").read_text().strip()
+LEGACY_ALGORITHMS = (
+    "KexAlgorithms diffie-hellman-group14-sha1",
+    "HostKeyAlgorithms ssh-rsa",
+    "Ciphers aes128-cbc",
+    "MACs hmac-sha1",
+    "PubkeyAcceptedAlgorithms +ssh-rsa",
+)  # what old appliances, NAS boxes and Linux servers still offer
 
 
 def sshd_config(
-    host: HostSpec, addr: str, host_key: Path, keys_dir: Path, chroot_dir: Path | None = None
+    host: HostSpec,
+    addr: str,
+    host_key: Path,
+    keys_dir: Path,
+    chroot_dir: Path | None = None,
+    user_ca: Path | None = None,
 ) -> str:
     """A trimmed sshd: no PAM/motd/lastlog (cheap logins), many concurrent starts.
 
     ``AuthorizedKeysFile`` is per user in the state dir: root gets the lab's
-    client key, ``audit`` none (it logs in by password where enabled).
+    client keys, ``audit`` none (it logs in by password where enabled).
     """
     lines = [
-        f"ListenAddress {addr}:22",
+        f"ListenAddress {addr}:{host.ssh_port}",
         f"HostKey {host_key}",
         "PidFile none",
         "UsePAM no",
@@ -85,6 +89,10 @@ def sshd_config(
         "Subsystem sftp internal-sftp",
         "LogLevel VERBOSE",
     ]
+    if user_ca is not None:
+        lines.append(f"TrustedUserCAKeys {user_ca}.pub")
+    if host.ssh_legacy:
+        lines += LEGACY_ALGORITHMS
     if host.hang_after_auth:
         lines.append("ForceCommand sleep 3600")
     if chroot_dir is not None:  # a host without Python: sessions see only BusyBox
@@ -92,22 +100,68 @@ def sshd_config(
     return "\n".join(lines) + "\n"
 
 
-def start_sshd(ns: str, host: HostSpec, addr: str, host_dir: Path, keys_dir: Path) -> Proc:
-    """Start ``host``'s sshd on ``addr``:22 (host key already in ``host_dir``).
+def start_ssh_server(
+    ns: str, host: HostSpec, addr: str, host_dir: Path, keys_dir: Path, user_ca: Path
+) -> tuple[str, Proc]:
+    """Make the host key and start ``host``'s SSH server; returns (public key line, process).
 
     It runs as PID 1 of the host's own PID and mount namespace, with the
     host's sudo rule and TeamViewer state (``hostfs.py``).
     """
+    hostfs.write_sudoers(ns, host)
+    hostfs.write_teamviewer(host, host_dir)
+    if host.ssh_server == "dropbear":
+        return start_dropbear(ns, host, addr, host_dir, keys_dir)
+    kind = "rsa" if host.ssh_legacy else "ed25519"
+    key = host_dir / f"ssh_host_{kind}_key"
+    pub = host_keygen(key, f"root@{host.name}", kind)
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     cfg = host_dir / "sshd_config"
     root = None if host.python else chroot.build(ns, host)
-    cfg.write_text(sshd_config(host, addr, host_dir / "ssh_host_ed25519_key", keys_dir, root))
+    cfg.write_text(sshd_config(host, addr, key, keys_dir, root, user_ca))
     log = host_dir / "sshd.log"
-    hostfs.write_sudoers(ns, host)
-    hostfs.write_teamviewer(host, host_dir)
     # PID 1 of the host's own PID namespace: sessions see only this host's processes
     argv = hostfs.session_argv(host, host_dir, [SSHD, "-D", "-f", str(cfg), "-E", str(log)])
-    return procs.start(f"sshd {host.name}", ns, argv, log)
+    return pub, procs.start(f"sshd {host.name}", ns, argv, log)
+
+
+def start_dropbear(
+    ns: str, host: HostSpec, addr: str, host_dir: Path, keys_dir: Path
+) -> tuple[str, Proc]:
+    """Dropbear, as on OpenWrt and embedded boxes: key logins for root, no passwords.
+
+    Dropbear reads ``~/.ssh/authorized_keys``, so the host's private mount
+    namespace gets its own ``/root`` (a tmpfs) holding the lab's keys.
+    """
+    key = host_dir / "dropbear_ed25519_host_key"
+    key.unlink(missing_ok=True)
+    subprocess.run([DROPBEARKEY, "-t", "ed25519", "-f", str(key)], check=True, timeout=10,
+                   capture_output=True)  # fmt: skip
+    shown = subprocess.run([DROPBEARKEY, "-y", "-f", str(key)], check=True, timeout=10,
+                           capture_output=True, text=True).stdout  # fmt: skip
+    pub = next(line for line in shown.splitlines() if line.startswith("ssh-"))
+    log = host_dir / "dropbear.log"
+    daemon = [DROPBEAR, "-F", "-E", "-s", "-p", f"{addr}:{host.ssh_port}", "-r", str(key),
+              "-P", str(host_dir / "dropbear.pid")]  # fmt: skip
+    setup = [
+        "mount -t tmpfs -o mode=0700 lab-root /root",
+        "mkdir -m 0700 /root/.ssh",
+        f"cp {shlex.quote(str(keys_dir / 'root'))} /root/.ssh/authorized_keys",
+        "chmod 0600 /root/.ssh/authorized_keys",
+    ]
+    argv = hostfs.session_argv(host, host_dir, daemon, setup=setup)
+    return pub, procs.start(f"dropbear {host.name}", ns, argv, log)
+
+
+def host_keygen(path: Path, comment: str, kind: str = "ed25519") -> str:
+    """A host key pair of ``kind`` (ed25519, or rsa for the legacy host); the public line."""
+    path.unlink(missing_ok=True)
+    Path(f"{path}.pub").unlink(missing_ok=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", comment, "-f", str(path)],
+        check=True, timeout=30, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    return Path(f"{path}.pub").read_text().strip()
 
 
 def start_resolvers(ns: str, state_dir: Path) -> list[tuple[Proc, list[Socket]]]:

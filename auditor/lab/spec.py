@@ -73,6 +73,10 @@ SudoPolicy = Literal["none", "nopasswd", "password"]
 TeamViewerState = Literal["absent", "running", "stopped", "client"]
 SUDO_POLICIES: tuple[SudoPolicy, ...] = ("none", "nopasswd", "password")
 TEAMVIEWER_STATES: tuple[TeamViewerState, ...] = ("absent", "running", "stopped", "client")
+SshServer = Literal["openssh", "dropbear"]
+SSH_SERVERS: tuple[SshServer, ...] = ("openssh", "dropbear")
+# The passphrase of the lab's encrypted client key (auditor/lab/keys.py): a lab secret.
+ENCRYPTED_KEY_PASSPHRASE = "Lab-Key-Passphrase-0815"
 
 
 class LabError(AuditorError):
@@ -118,6 +122,10 @@ class HostSpec:
     a ChrootDirectory holding only a static BusyBox (``chroot.py``). ``sudo`` is the audit user's sudo rule on this host
     (``/etc/netns/<ns>/sudoers``); ``teamviewer`` installs (a stand-in of)
     TeamViewer in the host's own mount and PID namespace (see ``hostfs.py``).
+    ``ssh_server="dropbear"`` runs Dropbear instead of OpenSSH; ``ssh_legacy``
+    restricts OpenSSH to what old appliances offer (SHA-1 key exchange, an
+    ``ssh-rsa`` host key, CBC, hmac-sha1); ``ssh_port`` moves the SSH port.
+    Every OpenSSH host trusts the lab's user CA (certificate logins).
     """
 
     name: str
@@ -133,6 +141,9 @@ class HostSpec:
     ssh_only_from: str | None = None  # another host's name: SSH reachable only via that jump host
     sudo: SudoPolicy = "none"  # what sudo allows the audit user on this host
     teamviewer: TeamViewerState = "absent"
+    ssh_server: SshServer = "openssh"  # dropbear: as on OpenWrt and embedded boxes
+    ssh_legacy: bool = False  # offers only SHA-1 kex, ssh-rsa host key, CBC, hmac-sha1
+    ssh_port: int = 22
 
     def __post_init__(self) -> None:
         if not _NAME_RE.match(self.name):
@@ -150,6 +161,11 @@ class HostSpec:
             raise LabError(f"host {self.name}: teamviewer must be one of {states}")
         if self.hang_after_auth and not self.sshd:
             raise LabError(f"host {self.name}: hang_after_auth needs sshd")
+        if self.ssh_server not in SSH_SERVERS:
+            raise LabError(f"host {self.name}: ssh_server must be one of {', '.join(SSH_SERVERS)}")
+        special = self.hang_after_auth or not self.python or self.password or self.ssh_legacy
+        if self.ssh_server == "dropbear" and special:
+            raise LabError(f"host {self.name}: dropbear hosts are plain (key login, Python)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,7 +56,7 @@ from auditor.errors import (
     SshConfigInvalid,
     SshHandshakeFailed,
 )
-from auditor.model import Target
+from auditor.model import Secret, Target
 from auditor.transports.base import TransportResult
 from auditor.transports.jump import parse_jump
 from auditor.transports.openssh import OpenSsh, OpenSshConfig, home_path
@@ -227,15 +227,21 @@ class SshTransport:
             self.access["address"] = ip
             options["sock"] = await _open_tcp(family, ip, port, connect_s)
         options["login_timeout"] = min(self._settings.login_timeout_s, remaining)
-        hop = await self._hop(config, t.password, t.key_passphrase)
+        hop = await self._hop(config, t.password, t.private_key, t.key_passphrase)
         self._conn = await self._handshake(hop, options, names)
         self._describe(hop, self._conn)
         await self._note_outdated(hop, host, port, connect_s)
 
-    async def _hop(self, config: OpenSshConfig, password: Any, passphrase: Any) -> _Hop:
+    async def _hop(
+        self,
+        config: OpenSshConfig,
+        password: Secret | None = None,
+        inline_key: Secret | None = None,
+        passphrase: Secret | None = None,
+    ) -> _Hop:
         modern = await self._openssh.defaults()
         algs = algorithms(config, modern)
-        creds = await gather(config, password, passphrase)
+        creds = await gather(config, password, inline_key, passphrase)
         hop = _Hop(config, algs, creds, AuditClient(creds.offered, password))
         self._hops.append(hop)
         return hop
@@ -249,7 +255,7 @@ class SshTransport:
             config = await self._openssh.effective(args, jump.host)
             host = config.get("hostname") or jump.host
             port = config.number("port") or jump.port
-            hop = await self._hop(config, None, None)
+            hop = await self._hop(config)
             options: dict[str, Any] = {
                 "host": host, "port": port, "username": config.get("user") or "root",
                 "login_timeout": self._settings.login_timeout_s,

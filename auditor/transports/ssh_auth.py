@@ -4,10 +4,12 @@ As OpenSSH does for Ansible: keys held by the ssh-agent (``IdentityAgent``,
 normally ``SSH_AUTH_SOCK``) first, then the ``IdentityFile`` keys that exist
 (each with ``CertificateFile`` or a ``<key>-cert.pub`` beside it); with
 ``IdentitiesOnly yes`` only agent keys that match an identity file. An
-encrypted key file is opened with the inventory's passphrase
-(``ansible_ssh_private_key_passphrase``), else used through the agent when
-it holds that key, else left out and named. The password, when the inventory
-has one, comes last (password and keyboard-interactive).
+encrypted key file is used through the agent when it holds that key, else
+left out and named (OpenSSH would ask for the passphrase; Ansible cannot
+answer). A key given *as text* in the inventory (``ansible_private_key``,
+opened with ``ansible_private_key_passphrase``, which Ansible applies to it
+alone) comes first. The password, when the inventory has one, comes last
+(password and keyboard-interactive).
 
 :class:`AuditClient` hands asyncssh one credential at a time and remembers
 which one the server accepted, so the evidence can name the key by its
@@ -70,10 +72,14 @@ def _agent_path(config: OpenSshConfig) -> str | None:
 
 
 async def gather(
-    config: OpenSshConfig, password: Secret | None, passphrase: Secret | None
+    config: OpenSshConfig,
+    password: Secret | None,
+    inline_key: Secret | None = None,
+    passphrase: Secret | None = None,
 ) -> Credentials:
     """The credentials for one connection, from OpenSSH's settings and the inventory."""
     found = Credentials()
+    inline = _inline(inline_key, passphrase, found)
     agent_keys: list[asyncssh.SSHKeyPair] = []
     path = _agent_path(config)
     if path and _enabled(config, "pubkeyauthentication"):
@@ -84,6 +90,10 @@ async def gather(
             found.close()  # no agent there: OpenSSH goes on without one too
     files = _identity_files(config)
     file_public = {_public_of(p) for p in files} - {None}
+    if inline is not None:
+        file_public.add(inline.key_public_data)
+        found.offered.append(Credential("inventory", "ansible_private_key", _fingerprint(inline),
+                                        False, inline))  # fmt: skip
     agent_prints: set[bytes] = set()
     for key in agent_keys:
         if config.flag("identitiesonly") and key.key_public_data not in file_public:
@@ -93,7 +103,7 @@ async def gather(
             Credential("agent", _comment(key), _fingerprint(key), _is_cert(key), key)
         )
     for file in files:
-        loaded = _load(file, config, passphrase)
+        loaded = _load(file, config)
         if isinstance(loaded, str):
             if _public_of(file) not in agent_prints:
                 found.locked.append(loaded)
@@ -128,16 +138,29 @@ def _public_of(path: Path) -> bytes | None:
         return None
 
 
-def _load(
-    path: Path, config: OpenSshConfig, passphrase: Secret | None
-) -> list[asyncssh.SSHKeyPair] | str:
+def _inline(
+    key: Secret | None, passphrase: Secret | None, found: Credentials
+) -> asyncssh.SSHKeyPair | None:
+    """``ansible_private_key``: the key itself, opened with its passphrase (never shown)."""
+    if key is None:
+        return None
+    try:
+        private = asyncssh.import_private_key(
+            key.reveal(), passphrase.reveal() if passphrase else None
+        )
+    except (asyncssh.KeyImportError, ValueError):
+        found.locked.append("ansible_private_key: cannot be opened (passphrase?)")
+        return None
+    return asyncssh.load_keypairs([private])[0]
+
+
+def _load(path: Path, config: OpenSshConfig) -> list[asyncssh.SSHKeyPair] | str:
     """The key (with its certificate, if any), or why it cannot be opened."""
     try:
-        key = asyncssh.read_private_key(str(path), passphrase.reveal() if passphrase else None)
+        key = asyncssh.read_private_key(str(path))
     except asyncssh.KeyImportError as exc:
         if "passphrase" in str(exc).lower() or "decrypt" in str(exc).lower():
-            reason = "wrong passphrase" if passphrase else "encrypted, no passphrase and no agent"
-            return f"{path}: {reason}"
+            return f"{path}: encrypted, and no agent holds it"
         return f"{path}: {exc}"
     except (OSError, ValueError) as exc:
         return f"{path}: {exc}"

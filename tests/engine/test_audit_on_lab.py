@@ -42,8 +42,11 @@ EXPECTED: dict[str, tuple[str, dict[str, str]]] = {
     "tvclient": ("fail", {}),
     "ws": ("not_applicable", {}),
     "wsunattended": ("pass", {}),
+    "legacy": ("fail", {}),
+    "dropbear": ("not_applicable", {}),
+    "port2222": ("fail", {}),
 }  # fmt: skip
-COMPLIANT = {"good", "sudonp", "ws", "wsunattended"}
+COMPLIANT = {"good", "sudonp", "ws", "wsunattended", "dropbear"}
 
 
 @pytest.mark.lab
@@ -205,3 +208,42 @@ def test_secrets_never_reach_any_output(lab_audit: Audit, lab) -> None:  # type:
     tv_password = "4c 61 62 2d 54 56"  # global.conf's PermanentPassword (lab/hostfs.py)
     for secret in (WRONG_PASSWORD, WRONG_BECOME_PASSWORD, lab.audit_password.reveal(), tv_password):
         assert all(secret not in text for text in outputs)
+
+
+@pytest.mark.lab
+@pytest.mark.parametrize(
+    ("name", "server", "port"),
+    [("good", "OpenSSH_9", 22), ("dropbear", "dropbear", 22), ("port2222", "OpenSSH_9", 2222)],
+)
+def test_access_says_how_each_host_was_reached(
+    lab_audit: Audit,
+    lab,
+    name: str,
+    server: str,
+    port: int,  # type: ignore[no-untyped-def]
+) -> None:
+    access = lab_audit.host(name)["access"]
+    assert (access["transport"], access["address"], access["port"]) == (
+        "ssh", lab.host(name).address, port)  # fmt: skip
+    assert (access["user"], access["auth"], access["key"]) == ("root", "file", str(lab.client_key))
+    assert access["fingerprint"].startswith("SHA256:") and server in access["server"]
+    assert access["host_key"].startswith("ssh-ed25519 SHA256:")
+    assert lab_audit.host(name)["notes"] == []
+
+
+@pytest.mark.lab
+def test_an_outdated_server_allowed_by_the_inventory_is_audited_with_a_note(
+    lab_audit: Audit,
+) -> None:
+    host = lab_audit.host("legacy")
+    assert host["stage"] == "judged"
+    access = host["access"]
+    # hmac-sha1 is still among OpenSSH's defaults: the yardstick is OpenSSH's, not ours
+    assert access["outdated"] == {"kex": "diffie-hellman-group14-sha1", "host_key": "ssh-rsa",
+                                  "cipher": "aes128-cbc"}  # fmt: skip
+    assert access["mac"] == "hmac-sha1"
+    (note,) = host["notes"]
+    assert (note["code"], note["severity"], note["owner"]) == (
+        "ssh.outdated_algorithms_used", "note", "customer_it")  # fmt: skip
+    assert "diffie-hellman-group14-sha1" in note["params"]["algorithms"]
+    assert host["compliant"] is False  # TeamViewer is missing there; the note decides nothing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import time
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 import yaml
 
 from auditor.lab import Lab, write_inventory
+from auditor.lab.build import LabHost
+from auditor.lab.inventory import LEGACY_ARGS
 from auditor.lab.netns import root_lab_routes
 from auditor.lab.spec import (
     RESOLVER_GOOD,
@@ -70,6 +73,12 @@ def test_root_namespace_has_no_lab_route(lab: Lab) -> None:
     assert "198.51.100." not in addrs and "203.0.113." not in addrs
 
 
+def host_options(host: LabHost) -> list[str]:
+    """What an OpenSSH user needs for this host: its port, the old algorithms it offers."""
+    options = ["-p", str(host.spec.ssh_port)]
+    return [*options, *shlex.split(LEGACY_ARGS)] if host.spec.ssh_legacy else options
+
+
 def test_ssh_root_login_with_lab_key_and_known_hosts(lab: Lab) -> None:
     hosts = [h for h in lab.hosts if h.spec.sshd and not h.spec.hang_after_auth]
     hosts = [h for h in hosts if not h.spec.ssh_only_from]  # see the next test
@@ -80,7 +89,7 @@ def test_ssh_root_login_with_lab_key_and_known_hosts(lab: Lab) -> None:
                 "netns",
                 "exec",
                 lab.msp_ns,
-                *ssh_argv(lab, "root", h.address, "-o", "BatchMode=yes"),
+                *ssh_argv(lab, "root", h.address, "-o", "BatchMode=yes", *host_options(h)),
                 "id -u",
             ],
             stdout=subprocess.PIPE,
@@ -93,6 +102,13 @@ def test_ssh_root_login_with_lab_key_and_known_hosts(lab: Lab) -> None:
     assert {name: (out.strip(), rc) for name, ((out, _), rc) in results.items()} == {
         h.name: ("0", 0) for h in hosts
     }
+    legacy = lab.host("legacy")  # and without the old algorithms OpenSSH refuses it
+    plain = subprocess.run(
+        ["ip", "netns", "exec", lab.msp_ns,
+         *ssh_argv(lab, "root", legacy.address, "-o", "BatchMode=yes"), "id -u"],
+        capture_output=True, text=True, timeout=20, check=False,
+    )  # fmt: skip
+    assert plain.returncode == 255 and "no matching" in plain.stderr
 
 
 def test_host_behind_a_jump_host_refuses_direct_ssh(lab: Lab) -> None:
@@ -241,10 +257,13 @@ def test_tls_verifies_with_lab_ca_and_fails_when_intercepted(lab: Lab) -> None:
 def test_known_hosts_and_inventory(lab: Lab, tmp_path: Path) -> None:
     lines = lab.known_hosts.read_text().splitlines()
     with_sshd = [h for h in lab.hosts if h.spec.sshd]
-    assert len(lines) == 2 * len(with_sshd)
+    on_22 = [h for h in with_sshd if h.spec.ssh_port == 22]
+    assert len(lines) == len(with_sshd) + len(on_22)
     for h in with_sshd:
-        assert any(line.startswith(f"{h.address} ssh-ed25519 ") for line in lines)
-        assert any(line.startswith(f"[{h.address}]:22 ssh-ed25519 ") for line in lines)
+        kind = "ssh-rsa" if h.spec.ssh_legacy else "ssh-ed25519"
+        port = h.spec.ssh_port
+        assert (port != 22) ^ any(line.startswith(f"{h.address} {kind} ") for line in lines)
+        assert any(line.startswith(f"[{h.address}]:{port} {kind} ") for line in lines)
     doc = yaml.safe_load(write_inventory(lab, tmp_path / "inv.yml").read_text())
     hosts = doc["all"]["children"]["testkunde_gmbh"]["hosts"]
     assert list(hosts) == [h.name for h in lab.spec.hosts]
@@ -255,6 +274,8 @@ def test_known_hosts_and_inventory(lab: Lab, tmp_path: Path) -> None:
         "auditor_customer": "Testkunde GmbH",
         "auditor_role": "server",
     }
+    assert hosts["port2222"]["ansible_port"] == 2222
+    assert hosts["legacy"]["ansible_ssh_common_args"].endswith(LEGACY_ARGS)
 
 
 def test_reflector_echoes_a_udp_nonce(lab: Lab) -> None:

@@ -81,10 +81,15 @@ def test_group_names_and_known_hosts(tmp_path: Path) -> None:
     assert group_name("Bäckerei Sonnenschein") == "baeckerei_sonnenschein"
     assert group_name("Kanzlei Weber & Partner") == "kanzlei_weber_partner"
     path = tmp_path / "known_hosts"
-    write_known_hosts(path, [("198.51.100.10", "ssh-ed25519 AAAAkey root@a")])
+    write_known_hosts(
+        path,
+        [("198.51.100.10", "ssh-ed25519 AAAAkey root@a", 22),
+         ("198.51.100.11", "ssh-rsa AAAArsa root@b", 2222)],
+    )  # fmt: skip
     assert path.read_text().splitlines() == [
         "198.51.100.10 ssh-ed25519 AAAAkey",
         "[198.51.100.10]:22 ssh-ed25519 AAAAkey",
+        "[198.51.100.11]:2222 ssh-rsa AAAArsa",
     ]
 
 
