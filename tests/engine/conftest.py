@@ -63,18 +63,22 @@ def audit_lab(
     inventory: Path | None = None,
     known_hosts: Path | None = None,
     extra_checks: Mapping[str, Any] | None = None,
+    agent: Path | None = None,
+    ssh_config: str = "",
 ) -> Audit:
     """Run ``auditor run`` in the MSP namespace against the lab; return its results.
 
     Nothing of the machine's own SSH setup can change what a test sees: HOME
-    points into ``work``, no agent is inherited, and ``--ssh-config`` names
-    the MSP's OpenSSH settings for the lab (:func:`write_msp_ssh_config`):
-    OpenSSH reads ``~/.ssh/config`` from the password database, not $HOME.
+    points into ``work``, no agent is inherited (``agent`` names one the test
+    started), and ``--ssh-config`` names the MSP's OpenSSH settings for the
+    lab (:func:`write_msp_ssh_config`, plus ``ssh_config`` lines): OpenSSH
+    reads ``~/.ssh/config`` from the password database, not $HOME.
     """
     out_dir = work / "out"
-    config = write_msp_ssh_config(lab, work)
+    config = write_msp_ssh_config(lab, work, agent=agent is not None, extra=ssh_config)
     argv = [
-        "env", "-u", "SSH_AUTH_SOCK", f"HOME={work}",
+        "env", "-u", "SSH_AUTH_SOCK", *([f"SSH_AUTH_SOCK={agent}"] if agent else []),
+        f"HOME={work}",
         sys.executable, "-m", "auditor", "run",
         "-i", str(inventory or write_inventory(lab, work / "inventory.yml")),
         "--profile", str(write_test_profile(work / "profile.yaml", extra_checks)),
@@ -90,23 +94,22 @@ def audit_lab(
     return Audit(done.returncode, done.stdout, done.stderr, out_dir, document)
 
 
-def write_msp_ssh_config(lab: Lab, work: Path) -> Path:
+def write_msp_ssh_config(lab: Lab, work: Path, *, agent: bool = False, extra: str = "") -> Path:
     """``~/.ssh/config`` as an MSP keeps it: root on the jump host logs in with the lab key.
 
     OpenSSH (so Ansible, so the auditor) reaches a ProxyJump host with that
-    host's own settings, never with the target's inventory key.
+    host's own settings, never with the target's inventory key or options.
+    Without ``agent``, no agent is used (``IdentityAgent none``).
     """
     jumps = {h.ssh_only_from for h in lab.spec.hosts if h.ssh_only_from}
-    lines = []  # Match blocks first: OpenSSH keeps the first value it finds
+    lines = [extra]  # host blocks first: OpenSSH keeps the first value it finds
     for name in sorted(jumps):
         lines += [f"Match host {lab.host(name).address} user root",
-                  f"    IdentityFile {lab.client_key}", ""]  # fmt: skip
-    lines += [
-        "Host *",
-        f"    UserKnownHostsFile {work}/.ssh/known_hosts",
-        "    IdentityAgent none",
-        "",
-    ]
+                  f"    IdentityFile {lab.client_key}",
+                  f"    UserKnownHostsFile {lab.known_hosts}", ""]  # fmt: skip
+    lines += ["Host *", f"    UserKnownHostsFile {work}/.ssh/known_hosts"]
+    lines += [] if agent else ["    IdentityAgent none"]
+    lines.append("")
     path = work / ".ssh" / "config"
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
