@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
-DEBS  := openssh-server dnsmasq nftables busybox-static iproute2 openssl sudo dnsutils \
+DEBS  := openssh-server openssh-client dropbear-bin dnsmasq nftables busybox-static iproute2 openssl sudo dnsutils \
          chromium chromium-driver fonts-dejavu-core
 
 .PHONY: demo test lint system-deps venv clean lab-down

@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from auditor import __version__
 from auditor.errors import ConfigError
+from auditor.model import Target
 from auditor.progress import ProgressLine
 from auditor.run import ExitCode, RunOptions, execute, exit_code_for
 from auditor.summary import format_summary
@@ -121,6 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
     inv = sub.add_parser("inventory", help="show how the inventory resolves (never shows secrets)")
     _add_inventory_args(inv)
     inv.add_argument("--json", action="store_true", help="every resolved target as JSON")
+    inv.add_argument(
+        "--host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="show NAME's effective SSH settings and where each came from (repeatable)",
+    )
+    _add_ssh_config_arg(inv)
 
     from auditor import reflector
 
@@ -202,11 +211,54 @@ def _cmd_inventory(args: argparse.Namespace) -> int:
     load = load_inventory(
         args.inventory, vault_password_file=args.vault_password_file, limit=args.limit
     )
+    if args.host:
+        return _show_hosts(load.targets, args.host, _ssh_config(args.ssh_config), args.json)
     if args.json:
         print(json.dumps(to_json(load), indent=2, ensure_ascii=False))
     else:
         print(format_tree(load))
     return ExitCode.INCOMPLETE if load.problems else ExitCode.COMPLIANT
+
+
+def _show_hosts(
+    targets: Sequence[Target], names: Sequence[str], ssh_config: str | None, as_json: bool
+) -> int:
+    """``auditor inventory --host NAME``: effective settings with their sources."""
+    import asyncio
+
+    from auditor.errors import TransportError
+    from auditor.transports.openssh import OpenSsh
+    from auditor.transports.openssh_explain import Setting, explain, format_settings
+
+    by_name = {t.name: t for t in targets}
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        raise ConfigError(f"--host: no host {', '.join(missing)} in the inventory")
+    openssh = OpenSsh(ssh_config)
+
+    async def all_hosts() -> list[list[Setting]]:
+        return [await explain(openssh, by_name[name]) for name in names]
+
+    try:
+        explained = asyncio.run(all_hosts())
+    except TransportError as exc:
+        print(f"auditor: {exc}", file=sys.stderr)
+        return ExitCode.INCOMPLETE
+    shown: list[object] = []
+    for name, settings in zip(names, explained, strict=True):
+        target = by_name[name]
+        if as_json:
+            shown.append({"name": name, "ssh_args": list(target.ssh_args),
+                          "settings": [vars_of(s) for s in settings]})  # fmt: skip
+        else:
+            print(format_settings(target, settings))
+    if as_json:
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
+    return ExitCode.COMPLIANT
+
+
+def vars_of(setting: object) -> dict[str, str]:
+    return {k: getattr(setting, k) for k in ("keyword", "value", "origin")}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -227,6 +279,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("auditor: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (| head); files are written, say no more
+        sys.stderr.close()
+        return 141  # as a shell reports a pipe's SIGPIPE
     except Exception as exc:
         print(f"auditor: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return ExitCode.INTERNAL

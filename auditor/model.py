@@ -206,11 +206,17 @@ class Target:
     groups: tuple[str, ...] = ()
     source: str = ""
     # The OpenSSH arguments Ansible would put before the host name (inventory/ssh_args.py),
-    # and where each inventory variable that shaped them was set (name, "file:line").
-    ssh_args: tuple[str, ...] = ()
+    # per inventory variable that gave them, and where each variable the auditor read was
+    # set (name, "file:line").
+    ssh_pieces: tuple[tuple[str, tuple[str, ...]], ...] = ()
     origins: tuple[tuple[str, str], ...] = ()
     private_key: Secret | None = None  # ansible_private_key: key material itself (2.19)
     key_passphrase: Secret | None = None  # ansible_private_key_passphrase: for private_key only
+
+    @property
+    def ssh_args(self) -> tuple[str, ...]:
+        """The OpenSSH arguments in Ansible's order (``ssh -G ARGS HOST``)."""
+        return tuple(arg for _, args in self.ssh_pieces for arg in args)
 
     def secrets_set(self) -> dict[str, str]:
         """Which secrets the inventory holds for this host, masked, for display."""

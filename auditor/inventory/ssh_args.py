@@ -70,7 +70,7 @@ _FLAGS_WITH_ARG = {
 }  # fmt: skip
 # Flags without an argument that change nothing about reaching the host.
 _HARMLESS_FLAGS = frozenset("qvCtTnNAaxXYyKkgsfGV")
-_KEYWORD_VALUE = re.compile(r"\s*([A-Za-z]+)\s*(?:=|\s)\s*(.*)", re.DOTALL)
+_KEYWORD_VALUE = re.compile(r"\s*([A-Za-z0-9]+)\s*(?:=|\s)\s*(.*)", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)

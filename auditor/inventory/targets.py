@@ -190,7 +190,7 @@ def to_target(host: ResolvedHost) -> tuple[Target, tuple[InventoryProblem, ...]]
         unattended=_unattended(host, out),
         groups=host.groups,
         source=host.source,
-        ssh_args=ssh.argv if ssh else (),
+        ssh_pieces=ssh.pieces if ssh else (),
         origins=_origins(host),
         private_key=_secret(host, _PRIVATE_KEY) if aliases is _SSH else None,
         key_passphrase=_secret(host, _KEY_PASSPHRASE) if aliases is _SSH else None,

@@ -258,3 +258,32 @@ def _list(value: object) -> list[Any]:
 
 def _mappings(value: object) -> list[Mapping[str, Any]]:
     return [v for v in _list(value) if isinstance(v, Mapping)]
+
+
+def access_facts(access: Mapping[str, Any], words: Words) -> tuple[Fact, ...]:
+    """How the auditor reached the host, as facts (raw values shown as code)."""
+    if not access.get("address"):
+        return ()
+    facts = [Fact(words.t("fact.access_endpoint"), "",
+                  f"{text(access['address'])}:{text(access.get('port', ''))}")]  # fmt: skip
+    if access.get("user"):
+        facts.append(Fact(words.t("fact.access_user"), "", text(access["user"])))
+    auth = access.get("auth")
+    if isinstance(auth, str) and auth in ("agent", "file", "inventory", "password"):
+        said = words.t(f"auth.{auth}")
+        if access.get("certificate"):
+            said += " " + words.t("auth.certificate")
+        raw = " ".join(text(access[k]) for k in ("key", "fingerprint") if access.get(k))
+        facts.append(Fact(words.t("fact.access_auth"), said, raw))
+    for key in ("via", "server", "host_key"):
+        if access.get(key):
+            facts.append(Fact(words.t(f"fact.access_{key}"), "", text(access[key])))
+    algorithms = [text(access[k]) for k in ("kex", "cipher", "mac") if access.get(k)]
+    if algorithms:
+        facts.append(
+            Fact(words.t("fact.access_algorithms"), "", ", ".join(dict.fromkeys(algorithms)))
+        )
+    if access.get("unusable_keys"):
+        unusable = "; ".join(text(k) for k in _list(access["unusable_keys"]))
+        facts.append(Fact(words.t("fact.access_unusable"), "", unusable))
+    return tuple(facts)

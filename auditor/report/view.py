@@ -18,7 +18,7 @@ from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from auditor.model import STAGE_ORDER, Check, CheckInfo, HostResult, Role, RunResult, Verdict
-from auditor.report.evidence import EvidenceRow, Fact, evidence_of, text
+from auditor.report.evidence import EvidenceRow, Fact, access_facts, evidence_of, text
 from auditor.report.finding import Described, HostFinding, Segment, describe, host_findings
 from auditor.report.when import local_date, local_time, parse
 from auditor.report.words import Words
@@ -91,6 +91,8 @@ class HostView:
     duration: str
     cells: tuple[Cell, ...]
     findings: tuple[FindingView, ...]
+    notes: tuple[FindingView, ...]
+    access: tuple[Fact, ...]
     evidence: tuple[EvidenceView, ...]
 
 
@@ -119,6 +121,7 @@ def host_view(run: RunResult, host: HostResult, index: int, options: ReportOptio
     since = credential_since(host, parse(run.started_at), options)
     found = host_findings(host, [c.id for c in run.checks])
     findings = tuple(_finding_view(f, host, words, labels, since) for f in found)
+    notes = tuple(_finding_view(HostFinding(n, ()), host, words, labels, since) for n in host.notes)
     evidence = tuple(
         _evidence_view(infos[c.id], checks[c.id], words, options)
         for c in run.checks
@@ -137,6 +140,8 @@ def host_view(run: RunResult, host: HostResult, index: int, options: ReportOptio
         duration=f"{host.duration_s:.1f} s".replace(".", "," if options.lang == "de" else "."),
         cells=cells,
         findings=findings,
+        notes=notes,
+        access=access_facts(host.access, words),
         evidence=evidence,
     )
 
@@ -161,7 +166,7 @@ def _finding_view(
     item: HostFinding, host: HostResult, words: Words, labels: Mapping[str, str], since: str
 ) -> FindingView:
     said: Described = describe(item, words, labels, since)
-    stage = host.stage_finding is not None and not item.check_ids
+    stage = item.finding is host.stage_finding and not item.check_ids
     return FindingView(
         code=item.code,
         verdict=item.finding.verdict.value,

@@ -95,7 +95,7 @@ class OpenSsh:
     """Asks ``ssh -G`` once per distinct question for the whole run (a small cache)."""
 
     def __init__(self, config_file: str | None = None) -> None:
-        self._config_file = config_file
+        self.config_file = config_file
         self._answers: dict[tuple[str, ...], asyncio.Future[OpenSshConfig]] = {}
 
     async def defaults(self) -> OpenSshConfig:
@@ -103,7 +103,7 @@ class OpenSsh:
         return await self._cached((SSH, "-G", "-F", "none", "--", "defaults.invalid"))
 
     def argv(self, args: Sequence[str], host: str) -> tuple[str, ...]:
-        extra = ("-F", self._config_file) if self._config_file else ()
+        extra = ("-F", self.config_file) if self.config_file else ()
         return (SSH, "-G", *args, *extra, "--", host)
 
     async def effective(self, args: Sequence[str], host: str) -> OpenSshConfig:
@@ -111,15 +111,10 @@ class OpenSsh:
         return await self._cached(self.argv(args, host))
 
     async def _cached(self, key: tuple[str, ...]) -> OpenSshConfig:
+        """One ``ssh -G`` per question, shared by every host that asks it (failures too:
+        OpenSSH answers the same arguments the same way)."""
         if key not in self._answers:
-            future: asyncio.Future[OpenSshConfig] = asyncio.get_running_loop().create_future()
-            self._answers[key] = future
-            try:
-                future.set_result(await ask(key))
-            except BaseException as exc:
-                future.set_exception(exc)
-                del self._answers[key]
-                raise
+            self._answers[key] = asyncio.ensure_future(ask(key))
         return await asyncio.shield(self._answers[key])
 
 

@@ -405,11 +405,12 @@ class SshTransport:
         offer = await self._offer(options)
         if offer is None:
             return
+        cipher, mac = self.access.get("cipher"), self.access.get("mac")
         used = {
             "kex": negotiated(hop.algs.kex, offer.kex),
             "host_key": negotiated(hop.algs.host_key, offer.host_key),
-            "cipher": self.access.get("cipher"),
-            "mac": self.access.get("mac"),
+            "cipher": cipher,
+            "mac": None if mac == cipher else mac,  # an AEAD cipher is its own MAC
         }
         old = {k: v for k, v in used.items() if v and v not in hop.algs.modern.get(k, ())}
         if old:

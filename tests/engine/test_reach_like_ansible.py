@@ -12,6 +12,7 @@ to must be the same set. That is the promise of reading the user's inventory.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -169,3 +170,25 @@ def test_a_server_with_only_old_algorithms_is_said_to_be_so_not_unreachable(
     assert "kex: diffie-hellman-group14-sha1" in found["params"]["offered"]
     assert "host_key: ssh-rsa" in found["params"]["offered"]
     assert "OpenSSH" in found["params"]["server"]
+
+
+@pytest.mark.lab
+def test_an_encrypted_key_without_an_agent_is_named_not_silently_skipped(
+    lab: Lab, tmp_path: Path
+) -> None:
+    """OpenSSH would ask for the passphrase; Ansible cannot answer it. Neither logs in."""
+    inv = write_inventory(lab, tmp_path / "inventory.yml")
+    doc = yaml.safe_load(inv.read_text())
+    group = next(iter(doc["all"]["children"].values()))
+    common = doc["all"]["vars"]["ansible_ssh_common_args"]
+    group["hosts"] = {"encnoagent": {
+        "ansible_host": lab.host("sudonp").address, "ansible_user": "root",  # not the jump host
+        "auditor_customer": "Testkunde GmbH", "ansible_ssh_private_key_file": str(lab.keys.encrypted),
+        "ansible_ssh_common_args": f"{common} -o IdentitiesOnly=yes",
+    }}  # fmt: skip
+    inv.write_text(yaml.safe_dump(doc, sort_keys=False))
+    audit = audit_lab(lab, tmp_path, inventory=inv)
+    host = audit.host("encnoagent")
+    assert (host["stage"], host["stage_finding"]["code"]) == ("auth", "credentials.missing")
+    assert f"{lab.keys.encrypted}: encrypted, and no agent holds it" in host["stage_reason"]
+    assert ENCRYPTED_KEY_PASSPHRASE not in audit.stdout + json.dumps(audit.document)
