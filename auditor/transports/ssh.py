@@ -295,10 +295,14 @@ class SshTransport:
             known = (keys, [], [])
         else:
             known = None if policy is HostKeyPolicy.ACCEPT_NEW else ([], [], [])
+        alive = hop.config.number("serveraliveinterval") or 0
+        keepalive = {"keepalive_interval": alive, "keepalive_count_max":
+                     hop.config.number("serveralivecountmax") or 3} if alive else {}  # fmt: skip
         try:
             conn = await asyncssh.connect(
                 **options, config=None, known_hosts=known, client_factory=lambda: hop.client,
                 client_keys=None, agent_path=None, password=None, **hop.algs.options(),
+                **keepalive,
             )  # fmt: skip
         except asyncssh.HostKeyNotVerifiable as exc:
             if recorded:

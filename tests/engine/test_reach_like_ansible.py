@@ -68,6 +68,10 @@ def inventory(lab: Lab, path: Path) -> Path:
     good, legacy = lab.host("good").address, lab.host("legacy").address
     common = doc["all"]["vars"]["ansible_ssh_common_args"]
     hosts["behind"]["ansible_ssh_common_args"] = f"-o ProxyJump=root@{good} {common}"
+    hop = (f"ssh -W %h:%p -i {lab.client_key} -o UserKnownHostsFile={lab.known_hosts} "
+           f"-o StrictHostKeyChecking=yes -o BatchMode=yes root@{good}")  # fmt: skip
+    hosts["behindcmd"] = {**hosts["behind"],
+                          "ansible_ssh_common_args": f"{common} -o 'ProxyCommand={hop}'"}  # fmt: skip
     hosts["legacyplain"] = {**base, "ansible_host": legacy, "ansible_user": "root",
                             "ansible_ssh_private_key_file": str(lab.client_key)}  # fmt: skip
     hosts["cfgonly"] = {**base, "ansible_host": lab.host("port2222").address}
@@ -140,7 +144,8 @@ def test_the_auditor_reaches_exactly_the_hosts_ansible_reaches(
     by_auditor = {h["name"] for h in audit.document["hosts"] if h["stage"] in REACHED_STAGES}
     assert by_auditor == by_ansible
     # and the set is the interesting one: every way in is used, two hosts stay out
-    assert by_auditor >= {"legacy", "dropbear", "cfgonly", "agentkey", "encagent", "cert", "behind"}
+    assert by_auditor >= {"legacy", "dropbear", "cfgonly", "agentkey", "encagent", "cert",
+                          "behind", "behindcmd"}  # fmt: skip
     assert {"nossh", "legacyplain"} <= set(ansible) - by_ansible
 
 
@@ -156,6 +161,8 @@ def test_each_way_in_is_recorded(both: tuple[Audit, dict[str, str]], lab: Lab) -
     assert (access["cert"]["auth"], access["cert"]["certificate"]) == ("file", True)
     good = lab.host("good").address  # OpenSSH (ssh -G) writes the jump host in brackets
     assert access["behind"]["via"] == f"root@[{good}]"
+    behind = lab.host("behind").address  # the ProxyCommand ran as written, tokens filled in
+    assert access["behindcmd"]["via"].startswith(f"ssh -W {behind}:22 -i ")
 
 
 @pytest.mark.lab
