@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 ANSIBLE_SSH_ARGS_DEFAULT = "-C -o ControlMaster=auto -o ControlPersist=60s"
@@ -92,13 +92,18 @@ def build(
     timeout: int | None,
     common_args: str | None,
     extra_args: str | None,
+    names: Mapping[str, str] | None = None,
 ) -> SshArgs:
-    """Ansible's argument list (see the module docstring); ``ValueError`` on unsplittable text."""
+    """Ansible's argument list (see the module docstring); ``ValueError`` on unsplittable text.
+
+    ``names`` maps a piece's usual variable name to the alias the inventory really
+    used (``ansible_ssh_user`` for ``ansible_user``), so each piece names its source.
+    """
     pieces: list[tuple[str, tuple[str, ...]]] = []
 
     def add(var: str, args: list[str]) -> None:
         if args:
-            pieces.append((var, tuple(args)))
+            pieces.append(((names or {}).get(var, var), tuple(args)))
 
     add("ansible_ssh_args", split(ANSIBLE_SSH_ARGS_DEFAULT if ssh_args is None else ssh_args))
     if host_key_checking is False:

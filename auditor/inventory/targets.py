@@ -309,6 +309,15 @@ def _ssh_args(
     """Ansible's OpenSSH arguments for this host; an option the auditor would not
     reproduce is a problem naming it (the host is then not contacted)."""
     texts = {opt: _text(host, names, out) for opt, names in _SSH_OPTIONS.items()}
+    used = {
+        usual: found[0]
+        for usual, aliases in (
+            ("ansible_port", _SSH.port), ("ansible_user", _SSH.user),
+            ("ansible_private_key_file", _SSH.key_file), ("ansible_private_key", _PRIVATE_KEY),
+            *((names[0], names) for names in _SSH_OPTIONS.values()),
+        )
+        if (found := _last(host, aliases)) is not None
+    }  # fmt: skip
     checking = _boolean(host, _SSH_OPTIONS["host_key_checking"], out)
     timeout = texts["timeout"]
     try:
@@ -322,6 +331,7 @@ def _ssh_args(
             timeout=int(timeout) if timeout and timeout.strip().isdigit() else None,
             common_args=texts["common_args"],
             extra_args=texts["extra_args"],
+            names=used,
         )
         rejected = [
             (var, shown) for var, args in built.pieces for shown in ssh_args.unsupported(args)
