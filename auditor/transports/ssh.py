@@ -62,7 +62,14 @@ from auditor.transports.jump import parse_jump
 from auditor.transports.openssh import OpenSsh, OpenSshConfig, home_path
 from auditor.transports.ssh_algs import Algorithms, algorithms
 from auditor.transports.ssh_auth import AuditClient, Credentials, gather
-from auditor.transports.ssh_offer import Offer, OfferUnreadable, negotiated, outdated, read_offer
+from auditor.transports.ssh_offer import (
+    CATEGORIES,
+    Offer,
+    OfferUnreadable,
+    negotiated,
+    outdated,
+    read_offer,
+)
 
 MAX_OUTPUT_BYTES = 2_000_000  # a hostile host cannot make us buffer more than this
 _UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN}
@@ -318,14 +325,14 @@ class SshTransport:
             ) from None
         except asyncssh.PermissionDenied:
             raise self._refused(hop, str(options["username"]), via, jump) from None
-        except asyncssh.KeyExchangeFailed as exc:
-            raise await self._key_exchange_failed(hop, options, exc, via, facts) from None
         except TimeoutError:
             raise LoginTimeout(
                 f"{via}SSH handshake/login did not finish in time", **facts
             ) from None
         except (asyncssh.Error, OSError) as exc:
-            raise SshHandshakeFailed(f"{via}SSH handshake failed: {exc}", **facts) from None
+            # A server that finds no common algorithm may close before the client has
+            # said so (KeyExchangeFailed or ConnectionLost, by timing): its offer decides.
+            raise await self._handshake_failed(hop, options, exc, via, facts) from None
         except ValueError as exc:  # asyncssh refuses an option value
             raise SshConfigInvalid(f"{via}SSH settings refused: {exc}", error=str(exc)) from None
         if known is None and policy is HostKeyPolicy.ACCEPT_NEW:
@@ -352,20 +359,28 @@ class SshTransport:
             via=jump,
         )
 
-    async def _key_exchange_failed(
+    async def _handshake_failed(
         self, hop: _Hop, options: dict[str, Any], exc: Exception, via: str, facts: Facts
     ) -> ConnectError:
-        """No algorithm in common: outdated server (said so, with its offer) or another cause."""
+        """Why the handshake failed: no algorithm in common with an outdated server (said
+        so, with its offer), no algorithm in common otherwise, or the error as it came."""
         offer = await self._offer(options)
-        if offer is not None:
-            old = outdated(offer, hop.algs.modern)
-            if old:
-                offered = "; ".join(f"{k}: {','.join(v) or '-'}" for k, v in old.items())
-                return SshAlgorithmsOutdated(
-                    f"{via}the SSH server offers only outdated algorithms ({offered})",
-                    offered=offered, server=offer.banner, **facts,
-                )  # fmt: skip
-        return SshHandshakeFailed(f"{via}SSH key exchange failed: {exc}", **facts)
+        if offer is None:
+            return SshHandshakeFailed(f"{via}SSH handshake failed: {exc}", **facts)
+        apart = {c: offer.of(c) for c in CATEGORIES if not set(offer.of(c)) & set(hop.algs.of(c))}
+        old = {c: v for c, v in outdated(offer, hop.algs.modern).items() if c in apart}
+        if old:
+            offered = "; ".join(f"{k}: {','.join(v) or '-'}" for k, v in old.items())
+            return SshAlgorithmsOutdated(
+                f"{via}the SSH server offers only outdated algorithms ({offered})",
+                offered=offered, server=offer.banner, **facts,
+            )  # fmt: skip
+        if apart:
+            offered = "; ".join(f"{k}: {','.join(v) or '-'}" for k, v in apart.items())
+            return SshHandshakeFailed(
+                f"{via}no algorithm in common with the SSH server ({offered})", **facts
+            )
+        return SshHandshakeFailed(f"{via}SSH handshake failed: {exc}", **facts)
 
     async def _offer(self, options: Mapping[str, Any]) -> Offer | None:
         """The server's algorithms on a connection of their own (never authenticated)."""

@@ -65,6 +65,11 @@ class Algorithms:
             for alg in getattr(self, category)
         )
 
+    def of(self, category: str) -> tuple[str, ...]:
+        """The list of one category (``kex``, ``host_key``, ``cipher``, ``mac``)."""
+        found: tuple[str, ...] = getattr(self, category)
+        return found
+
     def options(self) -> dict[str, Any]:
         """asyncssh's connect() keywords."""
         return {
