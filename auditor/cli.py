@@ -20,7 +20,9 @@ from auditor.model import Target
 from auditor.progress import ProgressLine
 from auditor.run import ExitCode, RunOptions, execute, exit_code_for
 from auditor.summary import format_summary
+from auditor.transports.registry import TransportSettings
 from auditor.transports.ssh import HostKeyPolicy, SshSettings
+from auditor.transports.winrm import WinrmSettings
 
 
 class _Parser(argparse.ArgumentParser):
@@ -152,6 +154,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     if args.known_hosts:
         ssh = SshSettings(**{**_fields(ssh), "own_known_hosts": args.known_hosts})
+    winrm = WinrmSettings(
+        connect_timeout_s=profile.timeouts.connect_s, login_timeout_s=profile.timeouts.login_s
+    )
     from auditor.report.when import zone
 
     zone(args.timezone)  # a bad --timezone is a usage error before anything is audited
@@ -165,7 +170,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         timezone=args.timezone,
     )
     progress = ProgressLine.if_terminal()
-    run, out_dir = execute(options, profile, ssh, events=progress)
+    run, out_dir = execute(options, profile, TransportSettings(ssh, winrm), events=progress)
     if progress:
         progress.close()
     for problem in run.problems:

@@ -29,9 +29,8 @@ from auditor.judge.stage import (
 )
 from auditor.model import Check, Finding, HostResult, InventoryProblem, Secret, Stage, Target
 from auditor.payload import parse_output
-from auditor.payload.launch import LAUNCH_COMMAND
-from auditor.payload.sh import build_launcher
-from auditor.profile import Profile, plan_for
+from auditor.payload.delivery import delivery_for
+from auditor.profile import Plan, Profile, plan_for
 from auditor.transports.base import Transport
 
 TransportFactory = Callable[[Target], Transport]
@@ -115,7 +114,7 @@ class Engine:
         try:
             async with asyncio.timeout(plan.timeouts.host_s):
                 observations = await self._observe(
-                    transport, plan.payload_input(), progress, target.become_password
+                    transport, plan, progress, target.become_password
                 )
             ctx = Context(
                 probe_timeout_s=plan.timeouts.probe_s,
@@ -171,22 +170,25 @@ class Engine:
     async def _observe(
         self,
         transport: Transport,
-        plan_doc: dict[str, object],
+        plan: Plan,
         progress: _Progress,
         become_password: Secret | None = None,
     ) -> dict[str, object]:
-        """Connect, run the payload once, parse; the become password rides inside the program."""
+        """Connect, run the plan's payload flavour once, parse.
+
+        The become password rides inside the program on stdin (POSIX flavour).
+        """
+        plan_doc = plan.payload_input()
+        delivery = delivery_for(plan.flavour, plan_doc, become_password)
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + float(plan_doc["deadline_s"])  # type: ignore[arg-type]
+        deadline = loop.time() + float(plan_doc["deadline_s"])
         progress.stage = Stage.CONNECT
         await transport.connect(
             loop.time() + self._profile.timeouts.connect_s + self._profile.timeouts.login_s
         )
         progress.stage = Stage.PROBE
         result = await transport.run(
-            LAUNCH_COMMAND,
-            build_launcher(plan_doc, become_password),
-            timeout_s=max(1.0, deadline - loop.time() + 5),
+            delivery.command, delivery.stdin, timeout_s=max(1.0, deadline - loop.time() + 5)
         )
         observations = parse_output(
             result.stdout, stderr=result.stderr, exit_status=result.exit_status

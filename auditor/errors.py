@@ -17,12 +17,19 @@
         │   ├── SshAlgorithmsOutdated the server offers only algorithms OpenSSH no longer accepts
         │   ├── SshClientMissing      no OpenSSH client to ask for the host's settings
         │   ├── SshConfigInvalid      OpenSSH refuses the host's options or ssh_config
-        │   └── LoginTimeout          handshake and login did not finish in time
-        ├── HostKeyError              host key not trusted                      (stage hostkey)
+        │   ├── LoginTimeout          handshake and login did not finish in time
+        │   ├── WinrmTlsFailed        TCP worked, TLS to the WinRM listener did not
+        │   ├── WinrmNoAnswer         the WinRM service took the request and never answered
+        │   ├── WinrmDropped          the WinRM service closed the connection without an answer
+        │   ├── WinrmHttpError        the WinRM service answered with an HTTP error
+        │   └── WinrmClientUnusable   the host's WinRM settings cannot be used by this client
+        ├── HostKeyError              server identity not trusted               (stage hostkey)
         │   ├── HostKeyChanged        differs from a recorded key: security finding
-        │   └── HostKeyUnknown        not recorded and the policy is strict
+        │   ├── HostKeyUnknown        not recorded and the policy is strict
+        │   └── WinrmCertUntrusted    the WinRM listener's TLS certificate is not trusted
         ├── AuthError                 credentials refused                       (stage auth)
-        │   └── CredentialsMissing    the inventory offered no usable credential
+        │   ├── CredentialsMissing    the inventory offered no usable credential
+        │   └── WinrmAccessDenied     logged in, but the account may not use WinRM
         └── PayloadError              the payload did not deliver observations  (stage probe)
             ├── PayloadTimeout        deadline passed; keeps the partial output
             └── PayloadMalformed      output was not one well-formed document
@@ -120,6 +127,36 @@ class SshConfigInvalid(ConnectError):
     code = "ssh.config_invalid"
 
 
+class WinrmTlsFailed(ConnectError):
+    """The listener speaks no TLS we can use (an http listener on the https port, old TLS)."""
+
+    code = "winrm.tls_failed"
+
+
+class WinrmNoAnswer(ConnectError):
+    """TCP and TLS worked, but no WS-Management answer came in time (an overloaded host)."""
+
+    code = "winrm.no_answer"
+
+
+class WinrmDropped(ConnectError):
+    """The connection was closed without an answer (a proxy, an IPS, a crashed listener)."""
+
+    code = "winrm.connection_dropped"
+
+
+class WinrmHttpError(ConnectError):
+    """An HTTP status other than 401 (a wrong ``ansible_winrm_path`` is a 404)."""
+
+    code = "winrm.http_error"
+
+
+class WinrmClientUnusable(ConnectError):
+    """The inventory asks for something this client cannot do (kerberos without its library)."""
+
+    code = "winrm.client_unusable"
+
+
 class HostKeyError(TransportError):
     stage = Stage.HOSTKEY
     code = "hostkey.unknown"
@@ -135,6 +172,17 @@ class HostKeyUnknown(HostKeyError):
     """No recorded key and the policy does not allow recording one."""
 
 
+class WinrmCertUntrusted(HostKeyError):
+    """The HTTPS listener presented a certificate the controller does not trust.
+
+    Its own reason, not "unreachable": the host answered, and the MSP either
+    trusts the listener's CA (``ansible_winrm_ca_trust_path``) or the customer's
+    IT gives the listener a certificate from a trusted CA.
+    """
+
+    code = "winrm.certificate_untrusted"
+
+
 class AuthError(TransportError):
     stage = Stage.AUTH
     code = "credentials.refused"
@@ -148,6 +196,12 @@ class CredentialsMissing(AuthError):
     """
 
     code = "credentials.missing"
+
+
+class WinrmAccessDenied(AuthError):
+    """The login worked but WinRM refused the account (not an administrator or remote user)."""
+
+    code = "credentials.winrm_denied"
 
 
 class PayloadError(TransportError):

@@ -15,6 +15,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlunsplit
 
 JSONValue = Any  # what json.loads may return; kept loose on purpose, checked by the schema
 
@@ -184,6 +185,48 @@ class CheckInfo:
     label: Mapping[str, str]
 
 
+DEFAULT_OPERATION_TIMEOUT_S = 20  # pywinrm's Protocol defaults
+DEFAULT_READ_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True, slots=True)
+class WinrmOptions:
+    """Everything the WinRM transport needs about one host, except its secret.
+
+    ``auth`` lists pywinrm transports to try in order. ``ca_trust_path``
+    None means "as pywinrm does by default" (the environment's
+    REQUESTS_CA_BUNDLE, else certifi's bundle). ``proxy`` None means
+    pywinrm's default (the environment's proxy variables); ``no_proxy``
+    True means no proxy at all. ``plugin`` names the connection plugin whose
+    variables were read (``winrm`` or ``psrp``).
+    """
+
+    scheme: str = "https"
+    port: int = 5986
+    path: str = "/wsman"
+    auth: tuple[str, ...] = ("ssl",)
+    cert_validation: str = "validate"
+    ca_trust_path: str | None = None
+    message_encryption: str = "auto"
+    operation_timeout_s: int = DEFAULT_OPERATION_TIMEOUT_S
+    read_timeout_s: int = DEFAULT_READ_TIMEOUT_S
+    cert_pem: str | None = None
+    cert_key_pem: str | None = None
+    send_cbt: bool = True
+    proxy: str | None = None
+    no_proxy: bool = False
+    kerberos_delegation: bool = False
+    kerberos_hostname_override: str | None = None
+    service: str = "HTTP"
+    credssp_disable_tlsv1_2: bool = False
+    plugin: str = "winrm"
+
+    def endpoint(self, address: str) -> str:
+        """``https://host:5986/wsman`` (an IPv6 address in brackets, as Ansible writes it)."""
+        host = f"[{address}]" if ":" in address and not address.startswith("[") else address
+        return urlunsplit((self.scheme, f"{host}:{self.port}", self.path, "", ""))
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     """One host to audit, with Ansible's variable precedence already applied.
@@ -212,6 +255,8 @@ class Target:
     origins: tuple[tuple[str, str], ...] = ()
     private_key: Secret | None = None  # ansible_private_key: key material itself (2.19)
     key_passphrase: Secret | None = None  # ansible_private_key_passphrase: for private_key only
+    # How a Windows host's WinRM listener is reached (inventory/winrm_vars.py); None otherwise.
+    winrm: WinrmOptions | None = None
 
     @property
     def ssh_args(self) -> tuple[str, ...]:

@@ -25,8 +25,7 @@ from auditor.model import (
 from auditor.profile import Profile
 from auditor.report.write import write_reports
 from auditor.results.io import write_results
-from auditor.transports.registry import transport_factory
-from auditor.transports.ssh import SshSettings
+from auditor.transports.registry import Transports, TransportSettings
 
 
 class ExitCode(enum.IntEnum):
@@ -64,7 +63,7 @@ def exit_code_for(run: RunResult) -> ExitCode:
 def execute(
     options: RunOptions,
     profile: Profile,
-    ssh: SshSettings,
+    transports: TransportSettings,
     events: EngineEvents | None = None,
 ) -> tuple[RunResult, Path]:
     """Run the audit; returns the run and the directory holding its results and reports."""
@@ -75,8 +74,9 @@ def execute(
     if not load.targets:
         reasons = "; ".join(p.one_line() for p in load.problems) or "no hosts matched"
         raise InventoryError(f"nothing to audit: {reasons}")
-    engine = Engine(profile, transport_factory(ssh), forks=options.forks, events=events)
-    hosts: tuple[HostResult, ...] = asyncio.run(engine.run(load.targets, load.problems))
+    with Transports(transports, forks=options.forks) as make:
+        engine = Engine(profile, make, forks=options.forks, events=events)
+        hosts: tuple[HostResult, ...] = asyncio.run(engine.run(load.targets, load.problems))
     hosts = tuple(sorted(hosts, key=lambda h: (h.customer, h.name)))
     run = RunResult(
         run_id=str(uuid.uuid4()),

@@ -28,8 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 
-from auditor.inventory import ssh_args
-from auditor.model import Connection, InventoryProblem, Role, Secret, Target
+from auditor.inventory import ssh_args, winrm_vars
+from auditor.model import Connection, InventoryProblem, Role, Secret, Target, WinrmOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +92,11 @@ _WINRM = _Aliases(
     user=("ansible_user", "ansible_winrm_user"),
     password=("ansible_password", "ansible_winrm_pass", "ansible_winrm_password"),
 )
-_PSRP = _Aliases(
+_PSRP = _Aliases(  # psrp reads the winrm password names (ansible-core 2.19 plugin docs)
     address=("ansible_host", "ansible_psrp_host"),
     port=("ansible_port", "ansible_psrp_port"),
     user=("ansible_user", "ansible_psrp_user"),
-    password=("ansible_password", "ansible_psrp_pass", "ansible_psrp_password"),
+    password=("ansible_password", "ansible_winrm_pass", "ansible_winrm_password"),
 )
 _LOCAL = _Aliases(
     address=("ansible_host",), port=("ansible_port",), user=("ansible_user",), password=()
@@ -143,6 +143,8 @@ READ_VARS: frozenset[str] = (
         for name in names
     )
     | {name for names in _SSH_OPTIONS.values() for name in names}
+    | set(winrm_vars.WINRM_VARS)
+    | set(winrm_vars.PSRP_VARS)
     | SECRET_VARS
     | {"ansible_connection", "auditor_customer", "auditor_role", "auditor_unattended"}
 )
@@ -176,6 +178,7 @@ def to_target(host: ResolvedHost) -> tuple[Target, tuple[InventoryProblem, ...]]
     key_file = _text(host, aliases.key_file, out)
     inline_key = _last(host, _PRIVATE_KEY) is not None
     ssh = _ssh_args(host, out, port, user, key_file, inline_key) if aliases is _SSH else None
+    winrm = _winrm(host, out, aliases, port, user)
     target = Target(
         name=host.name,
         address=address,
@@ -194,6 +197,7 @@ def to_target(host: ResolvedHost) -> tuple[Target, tuple[InventoryProblem, ...]]
         origins=_origins(host),
         private_key=_secret(host, _PRIVATE_KEY) if aliases is _SSH else None,
         key_passphrase=_secret(host, _KEY_PASSPHRASE) if aliases is _SSH else None,
+        winrm=winrm,
     )
     problems = tuple(replace(p, customer=customer) for p in out.problems)
     return target, problems
@@ -343,6 +347,21 @@ def _ssh_args(
         out.add(host.vars.get(var), f"{var}: option {shown!r} changes how the host is reached "
                 "and is not supported by the auditor")  # fmt: skip
     return built
+
+
+def _winrm(
+    host: ResolvedHost, out: _Collector, aliases: _Aliases, port: int | None, user: str | None
+) -> WinrmOptions | None:
+    """The winrm or psrp plugin's settings for a Windows host (inventory/winrm_vars.py)."""
+    plugin = {id(_WINRM): "winrm", id(_PSRP): "psrp"}.get(id(aliases))
+    if plugin is None:
+        return None
+    values = {name: var.value for name, var in host.vars.items()}
+    options, problems = winrm_vars.OPTION_READERS[plugin](values, port, user)
+    for problem in problems:
+        var = host.vars.get(problem.var) if problem.var else None
+        out.add(var, problem.message)
+    return options
 
 
 def _first_set(host: ResolvedHost, options: Mapping[str, tuple[str, ...]]) -> HostVar | None:

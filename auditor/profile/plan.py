@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from auditor.model import Role, Target
 from auditor.payload import PLAN_VERSION
+from auditor.payload.delivery import FLAVOUR_OF, Flavour
 from auditor.profile.schema import (
     DnsSpec,
     DnsSystemSpec,
@@ -41,7 +42,8 @@ class Plan:
     id -> plain-English reason. ``needs_probe``: applicable checks that turn
     not applicable (with the given reason) when the device cannot run the probe
     payload (``if_probe_runs`` in the profile, network devices). Every check id
-    is in exactly one of ``applicable`` and ``not_applicable``.
+    is in exactly one of ``applicable`` and ``not_applicable``. ``flavour``
+    is the payload this host runs (``payload/delivery.py``), from its connection.
     """
 
     host: str
@@ -51,6 +53,7 @@ class Plan:
     needs_probe: Mapping[str, str]
     timeouts: Timeouts
     profile: Profile = field(repr=False)
+    flavour: Flavour = Flavour.POSIX
 
     def payload_input(self, deadline_s: float | None = None) -> dict[str, Any]:
         """The plan document sent to the payload (JSON-able, see module docstring).
@@ -146,4 +149,5 @@ def plan_for(profile: Profile, target: Target) -> Plan:
         needs_probe=MappingProxyType(needs_probe),
         timeouts=profile.timeouts,
         profile=profile,
+        flavour=FLAVOUR_OF[target.connection],
     )

@@ -1,8 +1,17 @@
-"""Which transport class serves which ``ansible_connection``; a plain dict, no entry points."""
+"""Which transport serves which ``ansible_connection``, and the per-run things they share.
+
+Each transport module brings its own settings dataclass; :class:`TransportSettings`
+bundles them, so the command line builds each bundle once and nothing between
+the command line and the transports needs to know what is inside. Adding a
+transport (network devices next) is one module, one settings field and one
+line in :meth:`Transports.__call__`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from types import TracebackType
 
 from auditor.errors import ConnectError, UnsupportedConnection
 from auditor.model import Connection, Target
@@ -10,6 +19,15 @@ from auditor.transports.base import Transport, TransportResult
 from auditor.transports.local import LocalTransport
 from auditor.transports.openssh import OpenSsh
 from auditor.transports.ssh import SshSettings, SshTransport
+from auditor.transports.winrm import WinrmSettings, WinrmTransport
+
+
+@dataclass(frozen=True, slots=True)
+class TransportSettings:
+    """Every transport's settings for one run."""
+
+    ssh: SshSettings = field(default_factory=SshSettings)
+    winrm: WinrmSettings = field(default_factory=WinrmSettings)
 
 
 class UnsupportedTransport:
@@ -32,16 +50,38 @@ class UnsupportedTransport:
         return None
 
 
-def transport_factory(ssh: SshSettings) -> Callable[[Target], Transport]:
-    """Build the per-host transport constructor the engine uses."""
+class Transports:
+    """The per-host transport constructor of one run (``with Transports(...) as make``).
 
-    openssh = OpenSsh(ssh.ssh_config)  # one per run: asks ssh -G once per question
+    Shared per run: the ``ssh -G`` cache, and one thread pool for pywinrm,
+    sized by ``forks``, so at most that many WinRM calls block at once.
+    """
 
-    def make(target: Target) -> Transport:
+    def __init__(self, settings: TransportSettings, forks: int = 50) -> None:
+        self._settings = settings
+        self._openssh = OpenSsh(settings.ssh.ssh_config)  # asks ssh -G once per question
+        self._pool = ThreadPoolExecutor(max_workers=max(1, forks), thread_name_prefix="winrm")
+
+    def __call__(self, target: Target) -> Transport:
         if target.connection is Connection.SSH:
-            return SshTransport(target, ssh, openssh)
+            return SshTransport(target, self._settings.ssh, self._openssh)
+        if target.connection is Connection.WINRM:
+            return WinrmTransport(target, self._settings.winrm, self._pool)
         if target.connection is Connection.LOCAL:
             return LocalTransport()
         return UnsupportedTransport(target.connection)
 
-    return make
+    def close(self) -> None:
+        """Stop taking work; calls still running end by their own deadlines."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def __enter__(self) -> Transports:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()

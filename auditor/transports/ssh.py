@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import errno
-import socket
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -43,15 +41,11 @@ import asyncssh
 from auditor.errors import (
     AuthError,
     ConnectError,
-    ConnectRefused,
-    ConnectTimeout,
-    ConnectUnreachable,
     CredentialsMissing,
     HostKeyChanged,
     HostKeyUnknown,
     LoginTimeout,
     PayloadTimeout,
-    ResolveError,
     SshAlgorithmsOutdated,
     SshConfigInvalid,
     SshHandshakeFailed,
@@ -60,6 +54,7 @@ from auditor.model import Secret, Target
 from auditor.transports.base import TransportResult
 from auditor.transports.jump import parse_jump
 from auditor.transports.openssh import OpenSsh, OpenSshConfig, home_path
+from auditor.transports.reach import open_tcp, resolve
 from auditor.transports.ssh_algs import Algorithms, algorithms
 from auditor.transports.ssh_auth import AuditClient, Credentials, gather
 from auditor.transports.ssh_offer import (
@@ -72,7 +67,6 @@ from auditor.transports.ssh_offer import (
 )
 
 MAX_OUTPUT_BYTES = 2_000_000  # a hostile host cannot make us buffer more than this
-_UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN}
 Facts = dict[str, str | int | float | None]
 
 
@@ -127,48 +121,6 @@ def _record_key(settings: SshSettings, host: str, port: int, key: asyncssh.SSHKe
     settings.own_known_hosts.parent.mkdir(parents=True, exist_ok=True)
     with settings.own_known_hosts.open("a", encoding="ascii") as handle:
         handle.write(line)
-
-
-async def _resolve(address: str, port: int, via: str | None = None) -> tuple[int, str]:
-    loop = asyncio.get_running_loop()
-    try:
-        infos = await loop.getaddrinfo(address, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise ResolveError(
-            f"management address {address!r} does not resolve: {exc}", address=address, via=via
-        ) from None
-    family, _, _, _, sockaddr = infos[0]
-    return family, str(sockaddr[0])
-
-
-async def _open_tcp(
-    family: int, ip: str, port: int, timeout_s: float, via: str | None = None
-) -> socket.socket:
-    loop = asyncio.get_running_loop()
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setblocking(False)
-    facts: Facts = {"address": ip, "port": port, "connection": "ssh", "via": via}
-    try:
-        async with asyncio.timeout(timeout_s):
-            await loop.sock_connect(sock, (ip, port))
-    except TimeoutError:
-        sock.close()
-        raise ConnectTimeout(
-            f"no answer from {ip}:{port} within {timeout_s:g}s (filtered?)",
-            timeout_s=timeout_s,
-            **facts,
-        ) from None
-    except OSError as exc:
-        sock.close()
-        name = errno.errorcode.get(exc.errno or 0, "error")
-        if exc.errno == errno.ECONNREFUSED:
-            kind: type[ConnectError] = ConnectRefused
-            what = "refused (nothing listens?)"
-        else:
-            kind = ConnectUnreachable if exc.errno in _UNREACHABLE else ConnectError
-            what = exc.strerror or "failed"
-        raise kind(f"TCP {ip}:{port} {what} [{name}]", errno=name, **facts) from None
-    return sock
 
 
 def _expand_proxy_command(command: str, host: str, port: int, user: str, original: str) -> str:
@@ -229,10 +181,10 @@ class SshTransport:
             options["proxy_command"] = _expand_proxy_command(command, host, port, user, t.address)
             self.access["via"] = options["proxy_command"]
         else:
-            family, ip = await _resolve(host, port)
+            family, ip = await resolve(host, port)
             names.append(ip)
             self.access["address"] = ip
-            options["sock"] = await _open_tcp(family, ip, port, connect_s)
+            options["sock"] = await open_tcp(family, ip, port, connect_s, "ssh")
         options["login_timeout"] = min(self._settings.login_timeout_s, remaining)
         hop = await self._hop(config, t.password, t.private_key, t.key_passphrase)
         self._conn = await self._handshake(hop, options, names)
@@ -271,9 +223,9 @@ class SshTransport:
             if tunnel is not None:
                 options["tunnel"] = tunnel
             else:
-                family, ip = await _resolve(host, port, via=jump.host)
+                family, ip = await resolve(host, port, via=jump.host)
                 names.append(ip)
-                options["sock"] = await _open_tcp(family, ip, port, timeout_s, via=jump.host)
+                options["sock"] = await open_tcp(family, ip, port, timeout_s, "ssh", via=jump.host)
             tunnel = await self._handshake(hop, options, names, jump=jump.host)
         assert tunnel is not None
         return tunnel
