@@ -21,6 +21,12 @@ docs/observations.md):
 * a sudo answer we cannot classify -> inconclusive (``admin.unproven``);
   nothing observed -> error (``admin.not_observed``)
 
+Windows (the section has a ``token``): Administrators enabled in the token ->
+pass (``admin.token_admin``); deny-only -> fail (``credentials.uac_filtered``,
+or ``credentials.uac_filtered_builtin`` for the RID-500 account); not a member
+-> fail (``credentials.not_administrator``). A login WinRM refuses to a
+non-administrator (stage ``auth``) is ``credentials.winrm_denied``.
+
 A refused login (stage ``auth``) is ``credentials.refused`` or, when the
 inventory held no usable secret, ``credentials.missing``; both fail.
 
@@ -40,10 +46,13 @@ from auditor.profile.schema import CheckSpec
 _STATE_OF = {
     "credentials.refused": "auth_failed",
     "credentials.missing": "credentials_missing",
+    "credentials.winrm_denied": "not_admin",
     "admin.uid0": "admin",
     "admin.sudo_nopasswd": "admin",
     "admin.sudo_password": "admin",
+    "admin.token_admin": "admin",
 }
+_ADMINISTRATORS = "S-1-5-32-544"
 
 
 def judge(check_id: str, spec: CheckSpec, plan: Obs, observations: Obs, ctx: Context) -> Check:
@@ -60,6 +69,9 @@ def judge(check_id: str, spec: CheckSpec, plan: Obs, observations: Obs, ctx: Con
     if section.get("status") in ("timeout", "error"):
         text = f"admin rights could not be observed: {section.get('error')}"
         return _decided(check_id, Item("admin.not_observed", text), evidence)
+    if "token" in section:
+        evidence.update(_windows_evidence(section))
+        return _decided(check_id, _windows_rule(section, who, ctx), evidence)
     if "groups" in section:
         evidence["groups"] = section["groups"]
     for key in ("sudo_nopasswd", "sudo_password"):
@@ -96,6 +108,68 @@ def _rule(section: Mapping[str, Any], who: object, ctx: Context) -> Item:
     if "timeout" in (nopasswd, password) or nopasswd is None:
         return Item("admin.not_observed", f"sudo could not be observed: {detail}")
     return Item("admin.unproven", f"sudo gave an answer we cannot judge: {detail}")
+
+
+def _windows_rule(section: Mapping[str, Any], who: object, ctx: Context) -> Item:
+    """Windows: what the session token says of BUILTIN\\Administrators (S-1-5-32-544).
+
+    Over a network logon, UAC gives a local account (other than the built-in
+    RID-500 Administrator) a filtered token: Administrators is present only
+    as *deny-only* unless ``LocalAccountTokenFilterPolicy`` is 1; RID 500 is
+    filtered too when ``FilterAdministratorToken`` is 1. Domain accounts (Domain
+    Admins included) get the full token, so their group is simply enabled.
+    """
+    token = section.get("token")
+    state = token.get("admin_group") if isinstance(token, Mapping) else None
+    params = {"user": str(who) if who else None, "observed_at": ctx.observed_at or None}
+    if state == "enabled":
+        how = "as a Domain Admin" if section.get("domain_admins") else "in the Administrators group"
+        return Item(
+            "admin.token_admin", f"{who} logs in {how}, with the group enabled in the token"
+        )
+    if state == "deny_only" and _rid(section) == 500:
+        text = (
+            f"{who} is the built-in Administrator, but UAC filters its network token "
+            "(FilterAdministratorToken = 1): Administrators is deny-only"
+        )
+        return Item("credentials.uac_filtered_builtin", text, (), params)
+    if state == "deny_only":
+        text = (
+            f"{who} is a member of Administrators, but UAC filters the token of a local account "
+            "over the network (LocalAccountTokenFilterPolicy is not 1): the group is deny-only"
+        )
+        return Item("credentials.uac_filtered", text, (), params)
+    if state == "absent":
+        return Item(
+            "credentials.not_administrator", f"{who} is not a member of Administrators", (), params
+        )
+    return Item("admin.not_observed", f"the token's groups could not be read ({state!r})")
+
+
+def _rid(section: Mapping[str, Any]) -> int | None:
+    rid = section.get("rid")
+    return rid if isinstance(rid, int) and not isinstance(rid, bool) else None
+
+
+def _windows_evidence(section: Mapping[str, Any]) -> dict[str, Any]:
+    """The facts the contract's evidence needs: account kind, token, UAC policy values."""
+    found = section.get("token")
+    token: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    kind = section.get("account")
+    if _rid(section) == 500 and kind == "local":
+        kind = "builtin_administrator"
+    return {
+        "uid": None,
+        "account": kind,
+        "sid": section.get("sid"),
+        "admin_group": token.get("admin_group"),
+        "elevated": token.get("elevated"),
+        "integrity": token.get("integrity"),
+        "domain_admins": section.get("domain_admins"),
+        "uac": section.get("uac") if isinstance(section.get("uac"), Mapping) else None,
+        "member_of_administrators": _ADMINISTRATORS
+        in (*(section.get("groups") or ()), *(section.get("deny_only_groups") or ())),
+    }
 
 
 def login_refused(check_id: str, found: Finding, reason: str) -> Check:

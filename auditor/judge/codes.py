@@ -37,7 +37,7 @@ class Code:
 
 
 _PORT = ("proto", "port")
-_DNS = ("resolver", "transport", "resolv_conf")
+_DNS = ("resolver", "transport", "resolv_conf", "resolvers_from")
 _LOGIN = ("user", "observed_at", "via")
 _MGMT = ("address", "port", "connection", "via")
 
@@ -84,6 +84,7 @@ CODES: Mapping[str, Code] = {
         _INC, _MSP, params=(*_DNS, "tool")
     ),  # a tool's empty answer: NODATA or truncated
     "dns.no_resolver": Code(_FAIL, _IT, params=("resolv_conf",)),
+    "dns.no_adapter_resolver": Code(_FAIL, _IT, params=("resolvers_from",)),  # Windows
     "dns.no_names": Code(_ERR, _MSP),
     "dns.timeout": Code(_FAIL, _IT, params=_DNS),
     "dns.refused": Code(_FAIL, _IT, params=_DNS),
@@ -107,6 +108,7 @@ CODES: Mapping[str, Code] = {
     "admin.uid0": Code(_PASS),
     "admin.sudo_nopasswd": Code(_PASS),
     "admin.sudo_password": Code(_PASS),
+    "admin.token_admin": Code(_PASS),  # Windows: Administrators enabled in the session token
     "admin.unproven": Code(_INC, _MSP),
     "admin.not_observed": Code(_ERR, _MSP),
     "credentials.refused": Code(_FAIL, _IT, params=_LOGIN),
@@ -115,6 +117,11 @@ CODES: Mapping[str, Code] = {
     "credentials.become_password_missing": Code(_FAIL, _IT, params=_LOGIN),
     "credentials.not_in_sudoers": Code(_FAIL, _IT, params=_LOGIN),
     "credentials.no_sudo": Code(_FAIL, _IT, params=_LOGIN),
+    # Windows: the token of the login, as UAC leaves it for a network logon
+    "credentials.uac_filtered": Code(_FAIL, _IT, params=_LOGIN),
+    "credentials.uac_filtered_builtin": Code(_FAIL, _IT, params=_LOGIN),
+    "credentials.not_administrator": Code(_FAIL, _IT, params=_LOGIN),
+    "credentials.winrm_denied": Code(_FAIL, _IT, params=_LOGIN),  # stage auth
     # --- TeamViewer Host --------------------------------------------------------------
     "teamviewer.host_running": Code(_PASS),
     "teamviewer.not_installed": Code(_FAIL, _IT),
@@ -124,6 +131,10 @@ CODES: Mapping[str, Code] = {
     "teamviewer.module_unknown": Code(_INC, _MSP),
     "teamviewer.config_only": Code(_INC, _MSP),
     "teamviewer.not_observed": Code(_ERR, _MSP),
+    # Windows: the service and the registry say what dpkg and /proc say on Linux
+    "teamviewer.service_stopped": Code(_FAIL, _IT, params=("start_mode",)),
+    "teamviewer.service_unknown": Code(_INC, _MSP),
+    "teamviewer.registry_only": Code(_INC, _MSP),
     # --- stages: why a host was not audited (from the transports' typed exceptions) -----
     "inventory.invalid": Code(_ERR, _MSP, params=("source", "line")),
     "resolve.failed": Code(_ERR, _MSP, params=("address", "via")),
@@ -139,6 +150,13 @@ CODES: Mapping[str, Code] = {
     "ssh.config_invalid": Code(_ERR, _MSP, params=("error",)),
     "hostkey.changed": Code(_ERR, _MSP, Severity.SECURITY, ("address", "via")),
     "hostkey.unknown": Code(_ERR, _MSP, params=("address", "via")),
+    # --- WinRM (Windows) -------------------------------------------------------------
+    "winrm.certificate_untrusted": Code(_ERR, _MSP, params=(*_MGMT, "reason", "subject", "issuer")),
+    "winrm.tls_failed": Code(_ERR, _MSP, params=(*_MGMT, "reason")),
+    "winrm.no_answer": Code(_ERR, _IT, params=_MGMT),
+    "winrm.connection_dropped": Code(_ERR, _IT, params=_MGMT),
+    "winrm.http_error": Code(_ERR, _MSP, params=(*_MGMT, "status", "path", "reason")),
+    "winrm.client_unusable": Code(_ERR, _MSP, params=(*_MGMT, "reason")),
     "probe.failed": Code(_ERR, _MSP),  # the payload delivered no observations
     "probe.timeout": Code(_ERR, _MSP),
     "probe.malformed": Code(_ERR, _MSP),
@@ -148,6 +166,8 @@ CODES: Mapping[str, Code] = {
     "ssh.outdated_algorithms_used": Code(
         _PASS, _IT, Severity.NOTE, ("algorithms", "server", "via")
     ),
+    "winrm.certificate_not_checked": Code(_PASS, _MSP, Severity.NOTE, ("address", "port")),
+    "winrm.unencrypted": Code(_PASS, _MSP, Severity.NOTE, ("address", "port", "auth")),
     # --- results of an older auditor (schema 1) that carry no codes --------------------
     "result.unexplained": Code(_ERR, _MSP),
 }

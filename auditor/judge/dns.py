@@ -53,13 +53,15 @@ def judge(check_id: str, spec: CheckSpec, plan: Obs, observations: Obs, ctx: Con
     if not isinstance(dns, Mapping) or not isinstance(dns.get("resolvers"), list):
         return single(check_id, Item("probe.missing", "no DNS observation came back from the host"))
     resolvers, problems = dns["resolvers"], list(dns.get("problems") or ())
-    resolv_conf = str(dns.get("resolv_conf") or "/etc/resolv.conf")
-    evidence: dict[str, Any] = {"transport": transport, "resolv_conf": resolv_conf}
+    source = _source(dns)
+    evidence: dict[str, Any] = {"transport": transport, **source}
     evidence.update(resolvers=resolvers, problems=problems, names=names)
+    if "adapters" in dns:
+        evidence["adapters"] = dns["adapters"]
     if not resolvers:
         why = "; ".join(str(p) for p in problems) or "no nameserver lines"
-        item = Item("dns.no_resolver", f"no DNS resolver is configured ({why})", (),
-                    {"resolv_conf": resolv_conf})  # fmt: skip
+        code = "dns.no_adapter_resolver" if "resolvers_from" in source else "dns.no_resolver"
+        item = Item(code, f"no DNS resolver is configured ({why})", (), source)
         return single(check_id, item, evidence)
     if not names:
         return single(
@@ -72,7 +74,7 @@ def judge(check_id: str, spec: CheckSpec, plan: Obs, observations: Obs, ctx: Con
             query = next(
                 (q for q in queries if _same(q, check_id, transport, resolver, name)), None
             )
-            item = query_item(query, str(resolver), name, transport, resolv_conf, ctx)
+            item = query_item(query, str(resolver), name, transport, source, ctx)
             items.append(item)
             shown.append(outcome(pick(query, QUERY_KEYS) if query else
                                  {"resolver": resolver, "name": name}, item))  # fmt: skip
@@ -82,6 +84,13 @@ def judge(check_id: str, spec: CheckSpec, plan: Obs, observations: Obs, ctx: Con
         f"for all {len(names)} name(s) over {transport.upper()}."
     )
     return combine(check_id, items, text, evidence)
+
+
+def _source(dns: Obs) -> dict[str, str]:
+    """Where the resolvers came from: ``resolv_conf`` (POSIX) or the network adapters (Windows)."""
+    if dns.get("source") == "adapters":
+        return {"resolvers_from": "adapters"}
+    return {"resolv_conf": str(dns.get("resolv_conf") or "/etc/resolv.conf")}
 
 
 def _same(query: Obs, check_id: str, transport: str, resolver: object, name: str) -> bool:
@@ -94,10 +103,15 @@ def _same(query: Obs, check_id: str, transport: str, resolver: object, name: str
 
 
 def query_item(
-    query: Obs | None, resolver: str, name: str, transport: str, resolv_conf: str, ctx: Context
+    query: Obs | None,
+    resolver: str,
+    name: str,
+    transport: str,
+    source: Mapping[str, str],
+    ctx: Context,
 ) -> Item:
     subject = f"resolver {resolver} over {transport.upper()} for {name}"
-    params = {"resolver": resolver, "transport": transport, "resolv_conf": resolv_conf}
+    params = {"resolver": resolver, "transport": transport, **source}
     status = query.get("status") if query is not None else None
     if query is None or not isinstance(status, str):
         return Item("probe.missing", f"{subject} was not observed (missing or malformed)", (name,))

@@ -51,7 +51,10 @@ def inventory_finding(problem: InventoryProblem) -> Finding:
 
 
 def access_notes(access: Mapping[str, object]) -> tuple[Finding, ...]:
-    """Notes from how the host was reached: outdated SSH algorithms that were needed."""
+    """Notes from how the host was reached: outdated SSH algorithms that were needed,
+    a WinRM certificate not checked, WinRM traffic without encryption."""
+    if access.get("transport") == "winrm":
+        return _winrm_notes(access)
     old = access.get("outdated")
     if not isinstance(old, Mapping) or not old:
         return ()
@@ -63,3 +66,20 @@ def access_notes(access: Mapping[str, object]) -> tuple[Finding, ...]:
         "via": str(via) if via else None,
     }
     return (finding("ssh.outdated_algorithms_used", (), params),)
+
+
+def _winrm_notes(access: Mapping[str, object]) -> tuple[Finding, ...]:
+    """Only for a session that was opened: the facts are then what the audit really used."""
+    if "auth_used" not in access:
+        return ()
+    port = access.get("port")
+    where: dict[str, ParamValue | None] = {
+        "address": str(access.get("address") or ""),
+        "port": port if isinstance(port, int) else None,
+    }
+    notes = []
+    if access.get("scheme") == "https" and access.get("cert_validation") == "ignore":
+        notes.append(finding("winrm.certificate_not_checked", (), where))
+    if access.get("encrypted") == "none":
+        notes.append(finding("winrm.unencrypted", (), {**where, "auth": str(access["auth_used"])}))
+    return tuple(notes)

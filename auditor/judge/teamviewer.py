@@ -1,4 +1,4 @@
-"""teamviewer: the TeamViewer Host module is installed and its daemon runs (Linux).
+"""teamviewer: the TeamViewer Host module is installed and its service runs (Linux, Windows).
 
 Whether the check applies (servers yes, network devices no, workstations
 only with ``auditor_unattended``) is the profile's business; this module
@@ -17,6 +17,14 @@ Rules, first match wins:
 * installed (package or binary) but not running -> fail, fix: start the service
 * only a global.conf, no package, no binary, not running -> inconclusive
 
+Windows (the section has ``products``): the module is the installed
+product's DisplayName under Uninstall (``TeamViewer Host`` or the full
+client ``TeamViewer``), the version and ClientID come from
+``HKLM\\SOFTWARE\\[WOW6432Node\\]TeamViewer``, and the service ``TeamViewer``
+says whether it runs; installed but stopped is ``teamviewer.service_stopped``
+(with its start type), an unreadable service ``teamviewer.service_unknown``,
+registry values alone ``teamviewer.registry_only``.
+
 Evidence: ``installed``, ``running``, ``package``, ``version``,
 ``client_id`` (when read), ``service_method``, ``config_via``, ``binaries``
 and ``outcome`` (the code); the fixes are the report's words for the code.
@@ -25,6 +33,7 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +44,9 @@ from auditor.profile.schema import CheckSpec
 
 HOST_PACKAGE = "teamviewer-host"
 CLIENT_PACKAGE = "teamviewer"
+# Windows: the DisplayName of the installed product under ...\Uninstall
+_HOST_PRODUCT = re.compile(r"^TeamViewer Host\b", re.IGNORECASE)
+_CLIENT_PRODUCT = re.compile(r"^TeamViewer(?: \d+)?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +62,10 @@ class Facts:
     config_via: str | None
     running: bool | None
     method: str | None
+    windows: bool = False
+    start_mode: str | None = None  # Windows: Auto, Manual, Disabled
+    product: str | None = None  # Windows: the DisplayName that says which module
+    custom_config_id: str | None = None  # Windows: the MSP's custom module
 
     @property
     def installed(self) -> bool:
@@ -69,7 +85,7 @@ def judge(check_id: str, spec: CheckSpec, plan: Obs, observations: Obs, ctx: Con
             check_id, Item("teamviewer.not_observed", f"TeamViewer could not be observed: {why}")
         )
     try:
-        facts = _facts(section)
+        facts = _windows_facts(section) if "products" in section else _facts(section)
     except (AttributeError, TypeError, ValueError) as exc:
         text = f"the TeamViewer observation could not be read ({type(exc).__name__}: {exc})"
         return single(check_id, Item("teamviewer.not_observed", text))
@@ -80,6 +96,10 @@ def judge(check_id: str, spec: CheckSpec, plan: Obs, observations: Obs, ctx: Con
 def _decide(f: Facts) -> Item:
     ident = f" (ID {f.client_id})" if f.client_id else ""
     what = f"TeamViewer {f.version}" if f.version else "TeamViewer"
+    if f.windows:
+        windows = _decide_windows(f, ident, what)
+        if windows is not None:
+            return windows
     if f.running is None and (f.installed or f.config_found):
         why = "the process table is hidden (hidepid) and sudo was not available"
         if f.method == "systemd":
@@ -110,6 +130,60 @@ def _decide(f: Facts) -> Item:
         "is not running: installation not proven"
     )
     return Item("teamviewer.config_only", text)
+
+
+def _decide_windows(f: Facts, ident: str, what: str) -> Item | None:
+    """The Windows-worded outcomes; the rest are the same as on Linux."""
+    if f.running is None and (f.installed or f.config_found):
+        return Item(
+            "teamviewer.service_unknown", "the state of the TeamViewer service could not be read"
+        )
+    if f.installed and not f.running:
+        text = f"{what} is installed{ident} but the TeamViewer service is not running"
+        return Item(
+            "teamviewer.service_stopped",
+            f"{text} (start type {f.start_mode or 'unknown'})",
+            (),
+            {"start_mode": f.start_mode},
+        )
+    if not f.installed and f.config_found and not f.running:
+        text = "only TeamViewer registry settings were found (no product, no program): not proven"
+        return Item("teamviewer.registry_only", text)
+    return None
+
+
+def _windows_facts(section: Mapping[str, Any]) -> Facts:
+    """Uninstall entries, the two registry keys and the service (docs/observations.md)."""
+    products = [p for p in section.get("products") or () if isinstance(p, Mapping)]
+    names = [str(p.get("display_name") or "") for p in products]
+    host = next((p for p, n in zip(products, names, strict=True) if _HOST_PRODUCT.match(n)), None)
+    client = next(
+        (p for p, n in zip(products, names, strict=True) if _CLIENT_PRODUCT.match(n)), None
+    )
+    chosen = host or client
+    keys = [r for r in section.get("registry") or () if isinstance(r, Mapping) and r.get("exists")]
+    key = next(
+        (r for r in keys if r.get("client_id") or r.get("version")), keys[0] if keys else None
+    )
+    service = section.get("service") or {}
+    running = service.get("running")
+    return Facts(
+        package=HOST_PACKAGE if host else CLIENT_PACKAGE if client else None,
+        package_query="Windows uninstall",
+        version=_first(_get(chosen, "version"), _get(key, "version")),
+        client_id=_get(key, "client_id"),
+        binaries=tuple(str(b) for b in section.get("binaries") or ()),
+        config_found=bool(keys),
+        config_via=None,
+        running=running if isinstance(running, bool) else None,
+        method=str(service.get("method") or "scm"),
+        windows=True,
+        start_mode=_get(service, "start_mode"),
+        product=_get(chosen, "display_name"),
+        custom_config_id=next(
+            (str(r["custom_config_id"]) for r in keys if r.get("custom_config_id")), None
+        ),
+    )
 
 
 def _facts(section: Mapping[str, Any]) -> Facts:
@@ -156,4 +230,9 @@ def _evidence(f: Facts) -> dict[str, Any]:
         "service_method": f.method,
         "config_via": f.config_via,
         "binaries": list(f.binaries),
-    }
+        **(
+            {"start_mode": f.start_mode, "product": f.product,
+             "custom_config_id": f.custom_config_id}
+            if f.windows else {}
+        ),
+    }  # fmt: skip

@@ -184,7 +184,9 @@ class Lab:
         return started
 
     def _build(self) -> None:
-        made = pki.make_pki(self.state_dir / "pki")
+        https = [(h.name, h.address, h.spec.windows.certificate == "self-signed")
+                 for h in self.hosts if h.spec.windows and h.spec.windows.scheme == "https"]  # fmt: skip
+        made = pki.make_pki(self.state_dir / "pki", https)
         self._pki = made
         make_client_keys(self.keys, self.prefix)
         keys_dir = self.state_dir / "authorized_keys"
@@ -244,10 +246,14 @@ class Lab:
         for h in self.hosts:
             jump = h.spec.ssh_only_from
             firewall.apply(h.ns, h.spec, self.host(jump).address if jump else None)
-            if not h.spec.sshd:
-                continue
             host_dir = self.state_dir / "hosts" / h.name
             host_dir.mkdir(parents=True, exist_ok=True)
+            if h.spec.windows is not None:
+                listener = made.listeners.get(h.name)
+                waits.append(services.start_wsman(h.ns, h.spec, h.address, host_dir, listener))
+                continue
+            if not h.spec.sshd:
+                continue
             pub, proc = services.start_ssh_server(h.ns, h.spec, h.address, host_dir, keys_dir,
                                                   self.keys.user_ca)  # fmt: skip
             pubs.append((h.address, pub, h.spec.ssh_port))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from auditor.lab.spec import AUDIT_USER, WINDOWS_PASSWORD
 from auditor.names import ascii_slug
 
 if TYPE_CHECKING:
@@ -42,7 +43,30 @@ LEGACY_ARGS = (
 )
 
 
+def _windows_vars(lab: Lab, host: LabHost) -> dict[str, str | int]:
+    """What an MSP's inventory says for a Windows server: WinRM, the audit account, NTLM."""
+    windows = host.spec.windows
+    assert windows is not None
+    found: dict[str, str | int] = {
+        "ansible_connection": "winrm",
+        "ansible_host": host.address,
+        "ansible_port": windows.port,
+        "ansible_user": AUDIT_USER,
+        "ansible_password": "wrong-" + WINDOWS_PASSWORD
+        if windows.wrong_password
+        else WINDOWS_PASSWORD,
+        "ansible_winrm_transport": windows.auth[0],
+        "auditor_customer": host.customer,
+        "auditor_role": str(host.role),
+    }
+    if windows.scheme == "https" and windows.certificate == "lab":
+        found["ansible_winrm_ca_trust_path"] = str(lab.ca_cert)
+    return found
+
+
 def _host_vars(lab: Lab, host: LabHost, common: str) -> dict[str, str | int]:
+    if host.spec.windows is not None:
+        return _windows_vars(lab, host)
     found: dict[str, str | int] = {
         "ansible_host": host.address,
         "ansible_user": "root",

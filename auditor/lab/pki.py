@@ -42,6 +42,8 @@ class Pki:
     rogue_cert: Path
     rogue_key: Path
     ca_subject_hash: str  # OpenSSL's -subject_hash: the capath link name is "<hash>.0"
+    # Windows hosts' WinRM listener certificates: host name -> (certificate, key)
+    listeners: dict[str, tuple[Path, Path]] = dataclasses.field(default_factory=dict)
 
 
 def _name(cn: str) -> x509.Name:
@@ -102,6 +104,21 @@ def _leaf(
     return cert, key
 
 
+def _self_signed(
+    cn: str, name: str, address: str
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """A leaf signed with its own key: subject and issuer are the same."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    sans = [x509.DNSName(name), x509.IPAddress(IPv4Address(address))]
+    cert = (
+        _builder(_name(cn), _name(cn), key)
+        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return cert, key
+
+
 def _write(path: Path, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey | None) -> None:
     path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     if key is not None:
@@ -116,8 +133,14 @@ def _write(path: Path, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey |
         key_path.chmod(0o600)
 
 
-def make_pki(directory: Path) -> Pki:
-    """Create both CAs and both server certificates in ``directory``."""
+def make_pki(directory: Path, listeners: Iterable[tuple[str, str, bool]] = ()) -> Pki:
+    """Create both CAs and both server certificates in ``directory``.
+
+    ``listeners``: (host name, address, self-signed?) of each HTTPS WinRM
+    listener; each gets a certificate for its name and address from the lab
+    CA, or one it signed itself (what a listener made by ``winrm quickconfig
+    -transport:https`` with a self-made certificate presents).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     lab_ca, rogue_ca = _ca(LAB_CA_CN), _ca(ROGUE_CA_CN)
     names = sorted(LAB_NAMES)
@@ -136,6 +159,12 @@ def make_pki(directory: Path) -> Pki:
     _write(pki.rogue_ca_cert, rogue_ca[0], None)
     _write(pki.server_cert, *server)
     _write(pki.rogue_cert, *rogue)
+    for name, address, self_signed in listeners:
+        cert_path = directory / f"winrm-{name}.pem"
+        made = _self_signed(name.upper(), name, address) if self_signed else _leaf(
+            name.upper(), (name,), (address,), lab_ca)  # fmt: skip
+        _write(cert_path, *made)
+        pki.listeners[name] = (cert_path, cert_path.with_suffix(".key"))
     subject_hash = subprocess.run(
         ["openssl", "x509", "-noout", "-subject_hash", "-in", str(pki.ca_cert)],
         capture_output=True,

@@ -9,6 +9,7 @@ not the sum.
 from __future__ import annotations
 
 import importlib.util
+import json
 import pwd
 import shlex
 import subprocess
@@ -30,6 +31,7 @@ from auditor.lab.spec import (
     ROGUE_TLS,
     TV_ADDRS,
     TV_PORTS,
+    WINDOWS_PASSWORD,
     HostSpec,
     LabError,
 )
@@ -151,6 +153,30 @@ def start_dropbear(
     ]
     argv = hostfs.session_argv(host, host_dir, daemon, setup=setup)
     return pub, procs.start(f"dropbear {host.name}", ns, argv, log)
+
+
+def start_wsman(
+    ns: str, host: HostSpec, addr: str, host_dir: Path, listener: tuple[Path, Path] | None
+) -> tuple[Proc, list[Socket]]:
+    """The WinRM listener of a Windows host (``wsman.py``), from a private JSON config."""
+    windows = host.windows
+    if windows is None:
+        raise LabError(f"host {host.name} is not a Windows host")
+    config = {
+        "host": host.name, "address": addr, "port": windows.port, "scheme": windows.scheme,
+        "auth": list(windows.auth), "user": AUDIT_USER, "password": WINDOWS_PASSWORD,
+        "behaviour": windows.behaviour, "admin": windows.admin, "teamviewer": host.teamviewer,
+        "state_dir": str(host_dir),
+        "cert": str(listener[0]) if listener else None,
+        "key": str(listener[1]) if listener else None,
+    }  # fmt: skip
+    path = host_dir / "wsman.json"
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(config, indent=2), encoding="utf-8")
+    (host_dir / "wsman.jsonl").unlink(missing_ok=True)
+    argv = [sys.executable, "-m", "auditor.lab.wsman", str(path)]
+    proc = procs.start(f"wsman {host.name}", ns, argv, host_dir / "wsman.log")
+    return proc, [("tcp", addr, windows.port)]
 
 
 def host_keygen(path: Path, comment: str, kind: str = "ed25519") -> str:

@@ -77,6 +77,18 @@ SshServer = Literal["openssh", "dropbear"]
 SSH_SERVERS: tuple[SshServer, ...] = ("openssh", "dropbear")
 # The passphrase of the lab's encrypted client key (auditor/lab/keys.py): a lab secret.
 ENCRYPTED_KEY_PASSPHRASE = "Lab-Key-Passphrase-0815"
+# The password of the Windows stand-ins' audit account (auditor/lab/wsman.py): a lab secret.
+WINDOWS_PASSWORD = "Lab-Windows-Passw0rd!"
+# What the token of the WinRM login holds (recorded_windows/admin.<state>.json)
+WindowsAdmin = Literal["admin", "domain_admin", "uac_filtered", "rid500_filtered", "not_admin"]
+WINDOWS_ADMIN: tuple[WindowsAdmin, ...] = (
+    "admin", "domain_admin", "uac_filtered", "rid500_filtered", "not_admin",
+)  # fmt: skip
+# How the WinRM listener behaves: answers, answers slowly, drops the connection, denies the
+# account (logged in, but not allowed to use WinRM)
+WinrmBehaviour = Literal["normal", "slow", "drop", "deny"]
+WINRM_BEHAVIOURS: tuple[WinrmBehaviour, ...] = ("normal", "slow", "drop", "deny")
+WINRM_AUTH = ("ntlm", "basic")
 
 
 class LabError(AuditorError):
@@ -112,6 +124,46 @@ class Fault:
 
 
 @dataclass(frozen=True, slots=True)
+class WindowsSpec:
+    """A Windows server stand-in: a WS-Management listener in the host's namespace.
+
+    No Windows runs here. The listener (``wsman.py``) speaks real WS-Management
+    to the real pywinrm client, checks that what it is sent is the auditor's
+    PowerShell payload, measures the network part of the plan from the host's
+    namespace (its resolvers and egress faults are real), and answers the
+    Windows facts (token, UAC, TeamViewer service and registry) from the
+    recorded documents of ``recorded_windows/``. ``admin`` picks the token;
+    the host's ``teamviewer`` picks the TeamViewer record.
+
+    ``scheme`` http listens on 5985, https on 5986 with a certificate from the
+    lab CA or, ``certificate="self-signed"``, its own. ``auth``: what the
+    listener accepts (NTLM with message encryption, Basic). ``wrong_password``
+    makes the inventory's password wrong for this host (HTTP 401).
+    """
+
+    admin: WindowsAdmin = "admin"
+    scheme: Literal["http", "https"] = "http"
+    auth: tuple[str, ...] = ("ntlm",)
+    certificate: Literal["lab", "self-signed"] = "lab"
+    behaviour: WinrmBehaviour = "normal"
+    wrong_password: bool = False
+
+    def __post_init__(self) -> None:
+        if self.admin not in WINDOWS_ADMIN:
+            raise LabError(f"windows: admin must be one of {', '.join(WINDOWS_ADMIN)}")
+        if self.behaviour not in WINRM_BEHAVIOURS:
+            raise LabError(f"windows: behaviour must be one of {', '.join(WINRM_BEHAVIOURS)}")
+        if not self.auth or set(self.auth) - set(WINRM_AUTH):
+            raise LabError(f"windows: auth must name some of {', '.join(WINRM_AUTH)}")
+        if self.scheme not in ("http", "https"):
+            raise LabError("windows: scheme must be http or https")
+
+    @property
+    def port(self) -> int:
+        return 5985 if self.scheme == "http" else 5986
+
+
+@dataclass(frozen=True, slots=True)
 class HostSpec:
     """One customer host: a namespace with its own sshd, resolv.conf and firewall.
 
@@ -126,6 +178,8 @@ class HostSpec:
     restricts OpenSSH to what old appliances offer (SHA-1 key exchange, an
     ``ssh-rsa`` host key, CBC, hmac-sha1); ``ssh_port`` moves the SSH port.
     Every OpenSSH host trusts the lab's user CA (certificate logins).
+    ``windows`` makes the host a Windows server stand-in (:class:`WindowsSpec`):
+    a WinRM listener instead of sshd, its TeamViewer state from ``teamviewer``.
     """
 
     name: str
@@ -144,6 +198,7 @@ class HostSpec:
     ssh_server: SshServer = "openssh"  # dropbear: as on OpenWrt and embedded boxes
     ssh_legacy: bool = False  # offers only SHA-1 kex, ssh-rsa host key, CBC, hmac-sha1
     ssh_port: int = 22
+    windows: WindowsSpec | None = None  # a Windows server: WinRM instead of sshd
 
     def __post_init__(self) -> None:
         if not _NAME_RE.match(self.name):
@@ -166,6 +221,8 @@ class HostSpec:
         special = self.hang_after_auth or not self.python or self.password or self.ssh_legacy
         if self.ssh_server == "dropbear" and special:
             raise LabError(f"host {self.name}: dropbear hosts are plain (key login, Python)")
+        if self.windows is not None and (special or self.ssh_only_from or self.sudo != "none"):
+            raise LabError(f"host {self.name}: a Windows host has no sshd, sudo or SSH options")
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,6 +119,8 @@ def _endpoints(evidence: Mapping[str, Any], words: Words, tz: tzinfo) -> Evidenc
 
 def _dns(evidence: Mapping[str, Any], words: Words, tz: tzinfo) -> Evidence:
     conf = text(evidence.get("resolv_conf") or "/etc/resolv.conf")
+    if evidence.get("resolvers_from") == "adapters":  # Windows: per network adapter
+        conf = words.t("ui.adapter_dns")
     resolvers = ", ".join(text(r) for r in _list(evidence.get("resolvers")))
     facts = [
         Fact(

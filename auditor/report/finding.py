@@ -23,7 +23,8 @@ from auditor.report.words import Words
 # Parameters that are the host's or the network's own words: shown as code.
 RAW_PARAMS = frozenset(
     {"address", "resolver", "issuer", "resolv_conf", "user", "tool", "errno", "connection",
-     "source", "via", "error", "rcode", "offered", "server", "algorithms"}
+     "source", "via", "error", "rcode", "offered", "server", "algorithms", "reason", "subject",
+     "path", "start_mode", "auth", "status"}
 )  # fmt: skip
 # Parameters whose values differ between equal problems and are listed together.
 _UNION_PARAMS = ("transport",)
@@ -173,6 +174,8 @@ def _values(
             values[name] = (Segment(words.t(f"stage.{value}")),)
         else:
             values[name] = (Segment(str(value), raw=name in RAW_PARAMS),)
+    if item.finding.params.get("resolvers_from") == "adapters":  # Windows: no resolv.conf
+        values["resolv_conf"] = (Segment(words.t("ui.adapter_dns")),)
     targets = item.finding.targets
     values["targets"] = values["names"] = listed(targets, words)
     values["patterns"] = listed(patterns(targets), words)

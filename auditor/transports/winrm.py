@@ -74,7 +74,9 @@ from auditor.transports.base import TransportResult
 from auditor.transports.reach import UNREACHABLE, open_tcp, resolve
 
 MAX_OUTPUT_BYTES = 2_000_000  # a hostile host cannot make us buffer more than this
-STDIN_CHUNK = 64 * 1024  # raw bytes per Send: ~87 KiB of base64, under the 150 KiB envelope
+STDIN_CHUNK = (
+    32 * 1024
+)  # raw bytes per Send: ~44 KiB of base64, far under the 150 KiB envelope of old Windows
 CLOSE_TIMEOUT_S = 5
 _ACCESS_DENIED = 5  # the WSManFault code of "Access is denied."
 _WITH_PASSWORD = frozenset({"basic", "plaintext", "ssl", "ntlm", "credssp"})
@@ -137,7 +139,8 @@ class WinrmTransport:
         missing = self._missing_credentials()
         if missing:
             raise CredentialsMissing(missing, user=self._target.user, **self._facts)
-        await self._in_pool(lambda: self._open_session(_monotonic(deadline)))
+        until = _monotonic(deadline)
+        await self._in_pool(lambda: self._open_session(until))
 
     def _proxied(self) -> bool:
         """Whether requests would go through a proxy: then only the proxy is ours to reach."""
