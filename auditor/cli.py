@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from auditor import __version__
 from auditor.errors import ConfigError
-from auditor.model import Target
+from auditor.model import Role, Target
 from auditor.progress import ProgressLine
 from auditor.run import ExitCode, RunOptions, execute, exit_code_for
 from auditor.summary import format_summary
@@ -52,6 +52,14 @@ def _add_ssh_config_arg(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="OpenSSH client configuration to use instead of ~/.ssh/config (ssh -F)",
     )
+
+
+def _add_plan_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", metavar="FILE", help="contract profile YAML (default: bundled v5)")
+    p.add_argument("--reflector", metavar="HOST[:PORT]", help="the provider's UDP/TCP reflector")
+    p.add_argument("--role", choices=[r.value for r in Role], default=Role.SERVER.value,
+                   help="the host's role (auditor_role), default server")  # fmt: skip
+    p.add_argument("--unattended", action="store_true", help="auditor_unattended: true")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,6 +140,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="show NAME's effective SSH settings and where each came from (repeatable)",
     )
     _add_ssh_config_arg(inv)
+
+    by_hand = sub.add_parser(
+        "payload", help="print the probe payload, with the profile's plan, to run on a host by hand"
+    )
+    by_hand.add_argument("--flavour", choices=("powershell", "python", "sh"), default="powershell",
+                         help="powershell (Windows), python or sh (POSIX); default powershell")  # fmt: skip
+    _add_plan_args(by_hand)
+    judge = sub.add_parser(
+        "judge", help="judge the output of a payload run by hand (auditor payload) and print it"
+    )
+    judge.add_argument("output", type=Path, help="what the payload printed (a file)")
+    _add_plan_args(judge)
 
     from auditor import reflector
 
@@ -232,6 +252,7 @@ def _show_hosts(
     import asyncio
 
     from auditor.errors import TransportError
+    from auditor.inventory.winrm_vars import explain as explain_winrm
     from auditor.transports.openssh import OpenSsh
     from auditor.transports.openssh_explain import Setting, explain, format_settings
 
@@ -241,8 +262,14 @@ def _show_hosts(
         raise ConfigError(f"--host: no host {', '.join(missing)} in the inventory")
     openssh = OpenSsh(ssh_config)
 
+    async def settings_of(target: Target) -> list[Setting]:
+        if target.winrm is not None:  # a Windows host: its WinRM settings, no ssh -G
+            origins = dict(target.origins)
+            return [Setting(*row) for row in explain_winrm(target.winrm, target.address, origins)]
+        return await explain(openssh, target)
+
     async def all_hosts() -> list[list[Setting]]:
-        return [await explain(openssh, by_name[name]) for name in names]
+        return [await settings_of(by_name[name]) for name in names]
 
     try:
         explained = asyncio.run(all_hosts())
@@ -262,6 +289,33 @@ def _show_hosts(
     return ExitCode.COMPLIANT
 
 
+def _cmd_by_hand(args: argparse.Namespace) -> int:
+    """``auditor payload`` / ``auditor judge``: the payload run by hand (auditor/byhand.py)."""
+    from auditor import byhand
+    from auditor.errors import PayloadMalformed
+    from auditor.profile import load_profile
+
+    profile = load_profile(args.profile, reflector=args.reflector)
+    role = Role(args.role)
+    if args.command == "payload":
+        flavour = byhand.HandFlavour(args.flavour)
+        program = byhand.payload_program(profile, flavour, role, args.unattended)
+        sys.stdout.buffer.write(program)
+        sys.stdout.flush()
+        return ExitCode.COMPLIANT
+    try:
+        output = args.output.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{args.output}: {exc.strerror or exc}") from None
+    try:
+        checks = byhand.judge_output(profile, output, role, args.unattended)
+    except PayloadMalformed as exc:
+        raise ConfigError(f"{args.output}: {exc}") from None
+    print(byhand.format_checks(checks))
+    compliant = all(c.verdict.value in ("pass", "not_applicable") for c in checks)
+    return ExitCode.COMPLIANT if compliant else ExitCode.NOT_COMPLIANT
+
+
 def vars_of(setting: object) -> dict[str, str]:
     return {k: getattr(setting, k) for k in ("keyword", "value", "origin")}
 
@@ -275,6 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_inventory(args)
         if args.command == "report":
             return _cmd_report(args)
+        if args.command in ("payload", "judge"):
+            return _cmd_by_hand(args)
         from auditor import reflector
 
         return reflector.run(args)

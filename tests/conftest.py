@@ -31,6 +31,20 @@ legacy      sshd offers only SHA-1 kex, an ssh-rsa host key, CBC and hmac-sha1; 
             inventory allows them (``ansible_ssh_common_args``), as for an old appliance
 dropbear    Dropbear instead of OpenSSH (a network device, as on OpenWrt)
 port2222    sshd on port 2222 (``ansible_port``)
+winok       Windows (WinRM stand-in, lab/wsman.py): HTTP with NTLM and message encryption,
+            a local admin account whose token holds Administrators; TeamViewer Host running
+winuac      Windows over HTTPS (lab CA, ``ansible_winrm_ca_trust_path``): UAC filters the
+            local account's token (Administrators deny-only); TeamViewer stopped, start type
+            Disabled; egress TCP 5938 dropped
+windomain   Windows, HTTP Basic (unencrypted), a Domain Admin; the hijacking resolver;
+            the full TeamViewer client
+winnoadm    Windows: the account is not in Administrators; TeamViewer not installed
+winrid500   Windows: the built-in Administrator with FilterAdministratorToken = 1
+winself     Windows over HTTPS with a self-signed certificate nobody trusts
+win401      Windows: the inventory's password is wrong (HTTP 401)
+windeny     Windows: the login works, WinRM denies the account ("Access is denied")
+windrop     Windows: the listener closes every connection without an answer
+winslow     Windows: the listener answers later than any client waits
 =========== ============================================================
 """
 
@@ -43,7 +57,7 @@ import pytest
 
 from auditor.lab import Fault, HostSpec, Lab, LabSpec, unique_prefix
 from auditor.lab.inventory import write_inventory
-from auditor.lab.spec import RESOLVER_HIJACK, RESOLVER_NXDOMAIN, RESOLVER_SERVFAIL
+from auditor.lab.spec import RESOLVER_HIJACK, RESOLVER_NXDOMAIN, RESOLVER_SERVFAIL, WindowsSpec
 from auditor.model import Role, Secret
 from tests.engine.conftest import Audit, add_admin_hosts, add_extra_hosts, audit_lab
 
@@ -78,8 +92,22 @@ TEST_SPEC = LabSpec(
         HostSpec("legacy", CUSTOMER, Role.SERVER, ssh_legacy=True),
         HostSpec("dropbear", CUSTOMER, Role.NETWORK, ssh_server="dropbear"),
         HostSpec("port2222", CUSTOMER, Role.SERVER, ssh_port=2222),
+        HostSpec("winok", CUSTOMER, teamviewer="running", windows=WindowsSpec()),
+        HostSpec("winuac", CUSTOMER, teamviewer="stopped", faults=(Fault("tcp", 5938),),
+                 windows=WindowsSpec(admin="uac_filtered", scheme="https")),
+        HostSpec("windomain", CUSTOMER, resolvers=(RESOLVER_HIJACK,), teamviewer="client",
+                 windows=WindowsSpec(admin="domain_admin", auth=("basic",))),
+        HostSpec("winnoadm", CUSTOMER, windows=WindowsSpec(admin="not_admin")),
+        HostSpec("winrid500", CUSTOMER, teamviewer="running",
+                 windows=WindowsSpec(admin="rid500_filtered")),
+        HostSpec("winself", CUSTOMER, windows=WindowsSpec(scheme="https",
+                                                          certificate="self-signed")),
+        HostSpec("win401", CUSTOMER, windows=WindowsSpec(wrong_password=True)),
+        HostSpec("windeny", CUSTOMER, windows=WindowsSpec(behaviour="deny")),
+        HostSpec("windrop", CUSTOMER, windows=WindowsSpec(behaviour="drop")),
+        HostSpec("winslow", CUSTOMER, windows=WindowsSpec(behaviour="slow")),
     ),
-)
+)  # fmt: skip
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ problem. Pure functions; no secret ever appears: a set password shows as
 
 from __future__ import annotations
 
+import dataclasses
 from itertools import groupby
 from typing import Any
 
@@ -39,6 +40,8 @@ def format_tree(load: InventoryLoad) -> str:
 
 def _host_line(target: Target, width: int, flagged: bool) -> str:
     address = f"{target.address}:{target.port}" if target.port else target.address
+    if target.winrm is not None:
+        address = target.winrm.endpoint(target.address)
     parts = [
         "!" if flagged else " ",
         target.name.ljust(width),
@@ -74,6 +77,7 @@ def _target_json(target: Target) -> dict[str, Any]:
         "groups": list(target.groups),
         "key_file": target.key_file,
         "ssh_args": list(target.ssh_args),
+        "winrm": dataclasses.asdict(target.winrm) if target.winrm else None,
         "secrets": target.secrets_set(),
         "source": target.source,
     }

@@ -306,3 +306,57 @@ OPTION_READERS: Mapping[
     "winrm": winrm_options,
     "psrp": lambda values, port, _user: psrp_options(values, port),
 }
+
+
+# Which variables can set each setting, per plugin (for ``auditor inventory --host``).
+_SOURCES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    "winrm": {
+        "endpoint": ("ansible_host", "ansible_winrm_host", "ansible_port", "ansible_winrm_port",
+                     "ansible_winrm_scheme", "ansible_winrm_path"),
+        "auth": ("ansible_winrm_transport",),
+        "cert_validation": ("ansible_winrm_server_cert_validation",),
+        "ca_trust_path": ("ansible_winrm_ca_trust_path",),
+        "message_encryption": ("ansible_winrm_message_encryption",),
+        "timeouts": ("ansible_winrm_operation_timeout_sec", "ansible_winrm_read_timeout_sec",
+                     "ansible_winrm_connection_timeout"),
+        "proxy": ("ansible_winrm_proxy",),
+    },
+    "psrp": {
+        "endpoint": ("ansible_host", "ansible_psrp_host", "ansible_port", "ansible_psrp_port",
+                     "ansible_psrp_protocol", "ansible_psrp_path"),
+        "auth": ("ansible_psrp_auth",),
+        "cert_validation": ("ansible_psrp_cert_validation",),
+        "ca_trust_path": ("ansible_psrp_ca_cert", "ansible_psrp_cert_trust_path"),
+        "message_encryption": ("ansible_psrp_message_encryption",),
+        "timeouts": ("ansible_psrp_operation_timeout", "ansible_psrp_read_timeout"),
+        "proxy": ("ansible_psrp_proxy", "ansible_psrp_ignore_proxy"),
+    },
+}  # fmt: skip
+
+
+def explain(
+    options: WinrmOptions, address: str, origins: Mapping[str, str]
+) -> list[tuple[str, str, str]]:
+    """(setting, value, where it came from) for each WinRM setting the auditor uses.
+
+    ``origins``: variable name -> ``file:line`` of every variable the host set.
+    """
+    values = {
+        "endpoint": options.endpoint(address),
+        "auth": ", ".join(options.auth),
+        "cert_validation": options.cert_validation,
+        "ca_trust_path": options.ca_trust_path
+        or "(requests' default: REQUESTS_CA_BUNDLE or certifi)",
+        "message_encryption": options.message_encryption,
+        "timeouts": f"operation {options.operation_timeout_s}s, read {options.read_timeout_s}s",
+        "proxy": "none" if options.no_proxy else options.proxy or "(environment)",
+    }
+    out = []
+    for setting, value in values.items():
+        names = [n for n in _SOURCES[options.plugin][setting] if n in origins]
+        if names:
+            origin = "inventory " + ", ".join(f"{n} ({origins[n]})" for n in names)
+        else:
+            origin = f"{options.plugin} plugin default"
+        out.append((setting, value, origin))
+    return out

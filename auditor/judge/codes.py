@@ -101,8 +101,8 @@ CODES: Mapping[str, Code] = {
     # --- the system resolver ------------------------------------------------------------
     "dns_system.resolved": Code(_PASS),
     "dns_system.unverified": Code(_INC, _MSP),  # nslookup: /etc/hosts and nsswitch unseen
-    "dns_system.failed": Code(_FAIL, _IT),
-    "dns_system.sinkhole": Code(_FAIL, _IT, params=("address",)),
+    "dns_system.failed": Code(_FAIL, _IT, params=("hosts_file",)),
+    "dns_system.sinkhole": Code(_FAIL, _IT, params=("address", "hosts_file")),
     "dns_system.timeout": Code(_FAIL, _IT),
     # --- admin rights: the contract's evidence of valid credentials ---------------------
     "admin.uid0": Code(_PASS),

@@ -241,29 +241,33 @@ def judge_system(
     names = list((plan.get("dns_system") or {}).get("names") or ())
     results = [r for r in system["results"] if isinstance(r, Mapping)]
     items, shown = [], []
+    hosts_file = str(system.get("hosts_file") or "/etc/hosts")  # Windows: under System32
     for name in names:
         result = next((r for r in results if r.get("name") == name), None)
-        item = system_item(result, name, ctx)
+        item = system_item(result, name, ctx, hosts_file)
         items.append(item)
         shown.append(outcome(pick(result, SYSTEM_KEYS) if result else {"name": name}, item))
     text = f"The system resolver resolved all {len(names)} name(s) to usable addresses."
     return combine(check_id, items, text, {"names": shown})
 
 
-def system_item(result: Obs | None, name: str, ctx: Context) -> Item:
+def system_item(
+    result: Obs | None, name: str, ctx: Context, hosts_file: str = "/etc/hosts"
+) -> Item:
     subject, targets = f"the system resolver for {name}", (name,)
+    where = {"hosts_file": hosts_file}
     status = result.get("status") if result is not None else None
     if result is None or not isinstance(status, str):
         return Item("probe.missing", f"{subject} was not observed (missing or malformed)", targets)
     if status == "resolved":
         addresses = [str(a) for a in result.get("addresses") or ()]
         if not addresses:
-            return Item("dns_system.failed", f"{subject} returned no address", targets)
+            return Item("dns_system.failed", f"{subject} returned no address", targets, where)
         for address in addresses:
             network = bogon(address, ctx.expected_networks)
             if network is not None:
                 text = f"{subject} got {address}, a sinkhole or bogon address ({network})"
-                return Item("dns_system.sinkhole", text, targets, {"address": address})
+                return Item("dns_system.sinkhole", text, targets, {"address": address, **where})
         got = f"{subject} got {', '.join(addresses)}"
         if result.get("method") == "nslookup":
             text = (
@@ -280,7 +284,7 @@ def system_item(result: Obs | None, name: str, ctx: Context) -> Item:
     if status == "resolve_failed":
         code = result.get("gai_name") or "error"
         text = f"{subject} failed ({code}: {result.get('error', '')})"
-        return Item("dns_system.failed", text, targets)
+        return Item("dns_system.failed", text, targets, where)
     if status == "timeout" and result.get("phase") == "deadline":
         return Item(
             "probe.deadline", f"{subject} did not finish before the payload deadline", targets

@@ -149,6 +149,12 @@ def _decide_windows(f: Facts, ident: str, what: str) -> Item | None:
     if not f.installed and f.config_found and not f.running:
         text = "only TeamViewer registry settings were found (no product, no program): not proven"
         return Item("teamviewer.registry_only", text)
+    if f.running and f.package is None:
+        text = (
+            f"the TeamViewer service runs{ident}, but no entry under Windows' uninstall "
+            "programs shows that it is the TeamViewer Host module"
+        )
+        return Item("teamviewer.module_unknown", text)
     return None
 
 

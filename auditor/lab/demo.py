@@ -1,4 +1,4 @@
-"""The demo fleet: two customers, seven hosts, a few realistic faults.
+"""The demo fleet: two customers, nine hosts (two of them Windows servers), a few realistic faults.
 
 Used by ``python -m auditor.lab up --spec demo`` (``make demo``). What the
 report should show per host is written next to it.
@@ -6,7 +6,7 @@ report should show per host is written next to it.
 
 from __future__ import annotations
 
-from auditor.lab.spec import RESOLVER_GOOD, RESOLVER_HIJACK, Fault, HostSpec, LabSpec
+from auditor.lab.spec import RESOLVER_GOOD, RESOLVER_HIJACK, Fault, HostSpec, LabSpec, WindowsSpec
 from auditor.model import Role
 
 BAECKEREI = "Bäckerei Sonnenschein"
@@ -15,8 +15,16 @@ KANZLEI = "Kanzlei Weber & Partner"
 DEMO_SPEC = LabSpec(
     name="demo",
     hosts=(
-        # everything in order: the one compliant device
+        # everything in order: the compliant devices (a Linux and a Windows server, over
+        # WinRM with NTLM, audited with a domain admin account)
         HostSpec("sonne-srv1", BAECKEREI, Role.SERVER, teamviewer="running"),
+        HostSpec(
+            "sonne-dc1",
+            BAECKEREI,
+            Role.SERVER,
+            teamviewer="running",
+            windows=WindowsSpec(admin="domain_admin"),
+        ),
         # TeamViewer Host installed, but its service is stopped
         HostSpec("sonne-app", BAECKEREI, Role.SERVER, teamviewer="stopped"),
         # the shop firewall blocks TeamViewer's own port: falls back to 443
@@ -35,5 +43,14 @@ DEMO_SPEC = LabSpec(
         ),
         # switched off / SSH disabled: unreachable, not "failed"
         HostSpec("weber-fw", KANZLEI, Role.NETWORK, sshd=False),
+        # a Windows terminal server over WinRM/HTTPS: the local audit account is an
+        # administrator, but UAC filters its token over the network (no admin rights)
+        HostSpec(
+            "weber-ts1",
+            KANZLEI,
+            Role.SERVER,
+            teamviewer="running",
+            windows=WindowsSpec(admin="uac_filtered", scheme="https"),
+        ),
     ),
 )

@@ -139,8 +139,10 @@ def as_windows(doc: dict[str, Any], host: str) -> dict[str, Any]:
         for query in dns.get("queries") or ():
             _windows_errors(query)
     system = out.get("dns_system")
-    for result in system.get("results") or () if isinstance(system, dict) else ():
-        _windows_errors(result)
+    if isinstance(system, dict):
+        system["hosts_file"] = "C:\\Windows\\System32\\drivers\\etc\\hosts"
+        for result in system.get("results") or ():
+            _windows_errors(result)
     return out
 
 

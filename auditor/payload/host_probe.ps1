@@ -904,7 +904,9 @@ function Invoke-Plan($Plan, $Doc) {
     $stop = $deadline - [Math]::Min(1.0, $deadline * 0.1)
     foreach ($kind in @('tcp', 'udp', 'tls')) { if ($Plan.ContainsKey($kind)) { $Doc[$kind] = New-Object System.Collections.ArrayList } }
     if ($Plan.ContainsKey('dns_system')) {
-        $Doc['dns_system'] = @{ 'check' = $Plan['dns_system']['check']; 'results' = (New-Object System.Collections.ArrayList) }
+        $hostsFile = Join-Path ([string]$env:SystemRoot) 'System32\drivers\etc\hosts'
+        $Doc['dns_system'] = @{ 'check' = $Plan['dns_system']['check']; 'hosts_file' = $hostsFile;
+            'results' = (New-Object System.Collections.ArrayList) }
     }
     $jobs = Get-Jobs $Plan $Doc
     if ($jobs.Count -gt $MaxProbes) {

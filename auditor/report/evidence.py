@@ -186,6 +186,7 @@ def _admin(evidence: Mapping[str, Any], words: Words, tz: tzinfo) -> Evidence:
                     text(answer.get("message") or (status if not said else "")),
                 )
             )
+    facts += _token_facts(evidence, words)
     if evidence.get("groups"):
         facts.append(
             Fact(
@@ -204,6 +205,35 @@ def _admin(evidence: Mapping[str, Any], words: Words, tz: tzinfo) -> Evidence:
 
 
 _SUDO = ("ok", "needs_password", "wrong_password", "denied", "absent", "timeout", "error")
+_ACCOUNTS = ("local", "domain", "builtin_administrator")
+_TOKEN = ("enabled", "deny_only", "absent")
+
+
+def _token_facts(evidence: Mapping[str, Any], words: Words) -> list[Fact]:
+    """Windows: account kind, the Administrators group in the token, UAC's policy values."""
+    facts: list[Fact] = []
+    kind = evidence.get("account")
+    if kind in _ACCOUNTS:
+        facts.append(Fact(words.t("fact.account_kind"), words.t(f"account.{kind}")))
+    group = evidence.get("admin_group")
+    if group in _TOKEN:
+        elevated = evidence.get("elevated")
+        said = words.t(f"token.{group}")
+        if isinstance(elevated, bool):
+            said += ", " + words.t("token.elevated" if elevated else "token.not_elevated")
+        if evidence.get("domain_admins"):
+            said += ", " + words.t("token.domain_admins")
+        facts.append(Fact(words.t("fact.token"), said, text(evidence.get("integrity") or "")))
+    uac = evidence.get("uac")
+    if isinstance(uac, Mapping):
+        names = (("enable_lua", "EnableLUA"),
+                 ("local_account_token_filter_policy", "LocalAccountTokenFilterPolicy"),
+                 ("filter_administrator_token", "FilterAdministratorToken"))  # fmt: skip
+        unset = words.t("fact.not_set")
+        shown = ", ".join(f"{name} = {text(uac.get(key)) if uac.get(key) is not None else unset}"
+                          for key, name in names)  # fmt: skip
+        facts.append(Fact(words.t("fact.uac"), "", shown))
+    return facts
 
 
 def _teamviewer(evidence: Mapping[str, Any], words: Words, tz: tzinfo) -> Evidence:
@@ -221,7 +251,13 @@ def _teamviewer(evidence: Mapping[str, Any], words: Words, tz: tzinfo) -> Eviden
     state = "fact.running_unknown"
     if isinstance(running, bool):
         state = "fact.running" if running else "fact.not_running"
-    facts.append(Fact(words.t("fact.service"), words.t(state)))
+    windows = evidence.get("service_method") == "scm"
+    label = words.t("fact.service_windows" if windows else "fact.service")
+    facts.append(Fact(label, words.t(state), text(evidence.get("start_mode") or "")))
+    if evidence.get("product"):
+        facts.append(Fact(words.t("fact.product"), "", text(evidence["product"])))
+    if evidence.get("custom_config_id"):
+        facts.append(Fact(words.t("fact.custom_module"), "", text(evidence["custom_config_id"])))
     client_id = evidence.get("client_id")
     facts.append(Fact(words.t("fact.client_id"), "" if client_id else words.t("fact.not_read"),
                       text(client_id) if client_id else ""))  # fmt: skip
@@ -266,6 +302,8 @@ def access_facts(access: Mapping[str, Any], words: Words) -> tuple[Fact, ...]:
     """How the auditor reached the host, as facts (raw values shown as code)."""
     if not access.get("address"):
         return ()
+    if access.get("transport") == "winrm":
+        return _winrm_access(access, words)
     facts = [Fact(words.t("fact.access_endpoint"), "",
                   f"{text(access['address'])}:{text(access.get('port', ''))}")]  # fmt: skip
     if access.get("user"):
@@ -288,4 +326,22 @@ def access_facts(access: Mapping[str, Any], words: Words) -> tuple[Fact, ...]:
     if access.get("unusable_keys"):
         unusable = "; ".join(text(k) for k in _list(access["unusable_keys"]))
         facts.append(Fact(words.t("fact.access_unusable"), "", unusable))
+    return tuple(facts)
+
+
+def _winrm_access(access: Mapping[str, Any], words: Words) -> tuple[Fact, ...]:
+    """WinRM: the endpoint, the account and how it logged in, what protected the traffic."""
+    facts = [Fact(words.t("fact.access_endpoint"), "", text(access.get("endpoint") or ""))]
+    if access.get("user"):
+        facts.append(Fact(words.t("fact.access_user"), "", text(access["user"])))
+    if access.get("auth_used"):
+        facts.append(Fact(words.t("fact.access_auth"), words.t("auth.winrm"),
+                          text(access["auth_used"])))  # fmt: skip
+    if access.get("encrypted") in ("tls", "message", "none"):
+        facts.append(Fact(words.t("fact.access_encryption"),
+                          words.t(f"encryption.{access['encrypted']}"), ""))  # fmt: skip
+    cert = access.get("certificate")
+    if isinstance(cert, Mapping):
+        shown = "; ".join(text(cert.get(k)) for k in ("subject", "issuer", "sha256") if cert.get(k))
+        facts.append(Fact(words.t("fact.access_certificate"), "", shown))
     return tuple(facts)

@@ -1,5 +1,7 @@
 """``auditor inventory --host NAME``: a host's effective SSH settings and where each came from.
 
+(Windows hosts show their WinRM settings instead: ``inventory/winrm_vars.explain``.)
+
 Like ``ansible-inventory --host`` plus OpenSSH's ``ssh -G``: for each setting
 the auditor uses, the value OpenSSH gives it and its source. The source is
 found by asking OpenSSH three times: with everything (inventory arguments and
@@ -76,8 +78,12 @@ def format_settings(target: Target, settings: list[Setting]) -> str:
     lines = [
         f"{target.name}  ({target.customer} · {target.role.value} · {target.connection.value})",
         f"  inventory   {target.source}",
-        f"  ssh args    {' '.join(target.ssh_args) or '-'}   (as Ansible passes them to OpenSSH)",
-        "",
     ]
+    if target.winrm is None:
+        args = " ".join(target.ssh_args) or "-"
+        lines.append(f"  ssh args    {args}   (as Ansible passes them to OpenSSH)")
+    else:
+        lines.append(f"  winrm       read as Ansible's {target.winrm.plugin} plugin reads it")
+    lines.append("")
     lines += [f"  {s.keyword:<{width}}  {s.value}\n  {'':<{width}}  ← {s.origin}" for s in settings]
     return "\n".join(lines) + "\n"

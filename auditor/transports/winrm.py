@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import requests
+import urllib3.exceptions
 import winrm.exceptions
 import winrm.transport
 from cryptography import x509
@@ -492,7 +493,7 @@ def _tls_error(
 def _connection_error(
     exc: BaseException, stage: Stage, where: str, facts: dict[str, str | int | float | None]
 ) -> TransportError:
-    if _find(exc, socket.gaierror) is not None:
+    if _find(exc, socket.gaierror) or _find(exc, urllib3.exceptions.NameResolutionError):
         return ResolveError(
             f"{where} does not resolve: {_one_line(exc)}", address=facts.get("address")
         )

@@ -53,3 +53,21 @@ def test_text_view_and_errors(tmp_path: Path) -> None:
     bad = auditor("inventory", "-i", str(inventory), "--host", "srv1", "--ssh-config", str(broken))
     assert bad.returncode == 2 and "OpenSSH refuses the settings" in bad.stderr
     assert bad.stderr.strip().count("\n") == 0
+
+
+def test_a_windows_host_shows_its_winrm_settings(tmp_path: Path) -> None:
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text(
+        "[acme]\n"
+        "dc1 ansible_host=198.51.100.20 ansible_connection=winrm ansible_winrm_transport=ntlm "
+        "ansible_winrm_ca_trust_path=/etc/msp/ca.pem\n"
+    )
+    done = auditor("inventory", "-i", str(inventory), "--host", "dc1")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("dc1  (acme · server · winrm)")
+    assert "winrm plugin" in done.stdout and "ssh args" not in done.stdout
+    shown = json.loads(auditor("inventory", "-i", str(inventory), "--host", "dc1", "--json").stdout)
+    settings = {s["keyword"]: (s["value"], s["origin"]) for s in shown[0]["settings"]}
+    assert settings["endpoint"][0] == "https://198.51.100.20:5986/wsman"
+    assert settings["auth"] == ("ntlm", f"inventory ansible_winrm_transport ({inventory}:2)")
+    assert settings["cert_validation"] == ("validate", "winrm plugin default")

@@ -70,6 +70,7 @@ def test_json_lists_every_resolved_field(write: Write, vault: Any) -> None:
             "-o",
             "ProxyJump=jump@203.0.113.2",
         ],
+        "winrm": None,
         "secrets": {"become_password": "***"},
         "source": ws1["source"],
     }

@@ -19,9 +19,10 @@ from judge_cases import (
     judge,
 )
 
-from auditor.errors import AuthError, CredentialsMissing
+from auditor.errors import AuthError, CredentialsMissing, WinrmAccessDenied
 from auditor.judge.admin import login_refused
 from auditor.judge.stage import transport_finding
+from auditor.lab.windows_host import recorded
 from auditor.model import Check, Finding, Verdict
 from auditor.report.words import catalogue
 
@@ -100,6 +101,76 @@ def test_admin_table(
         assert dict(check.findings[0].params) == {"observed_at": AT, "user": "audit"}
 
 
+def win(state: str, **change: Any) -> dict[str, Any]:
+    """A recorded Windows admin section (auditor/lab/recorded_windows/), optionally changed."""
+    return {"admin": {**recorded("admin", state, "win1"), **change}}
+
+
+# Windows: the logon token decides (docs/observations.md, "The PowerShell payload")
+WIN_ADMIN_TABLE: list[tuple[str, dict[str, Any], Verdict, str, str, str | None, str]] = [
+    ("local admin, full token", win("admin"), PASS, "admin.token_admin", "admin", "token_admin",
+     "with the group enabled in the token"),
+    ("domain admin", win("domain_admin"), PASS, "admin.token_admin", "admin", "token_admin",
+     "as a domain admin"),
+    ("uac filtered", win("uac_filtered"), FAIL, "credentials.uac_filtered", "not_admin", None,
+     "localaccounttokenfilterpolicy is not 1"),
+    ("built-in administrator filtered", win("rid500_filtered"), FAIL,
+     "credentials.uac_filtered_builtin", "not_admin", None, "filteradministratortoken = 1"),
+    ("not an administrator", win("not_admin"), FAIL, "credentials.not_administrator",
+     "not_admin", None, "is not a member of administrators"),
+    ("token unreadable", win("admin", token={"admin_group": None}), ERR, "admin.not_observed",
+     "unknown", None, "could not be read"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("observations", "verdict", "code", "state", "method", "words"),
+    [row[1:] for row in WIN_ADMIN_TABLE],
+    ids=[row[0] for row in WIN_ADMIN_TABLE],
+)
+def test_windows_admin_table(
+    observations: dict[str, Any], verdict: Verdict, code: str, state: str, method: str | None,
+    words: str,
+) -> None:  # fmt: skip
+    check = judge("admin", observations)
+    assert (check.verdict, check.evidence["state"], check.evidence.get("method")) == (
+        verdict, state, method)  # fmt: skip
+    assert check.evidence["outcome"] == code and words in check.reason.lower()
+    assert check.evidence["uid"] is None  # Windows has no uid; the token says it all
+    section = observations["admin"]
+    assert check.evidence["user"] == section["user"]
+    assert check.evidence["admin_group"] == section["token"]["admin_group"]
+    if verdict is PASS:
+        assert_codes(check, PASS, ())
+        return
+    assert_codes(check, verdict, (code,), (IT if code.startswith("credentials.") else MSP,))
+    if code.startswith("credentials."):
+        assert dict(check.findings[0].params) == {"observed_at": AT, "user": section["user"]}
+
+
+def test_windows_admin_evidence_names_account_token_and_policy() -> None:
+    check = judge("admin", win("rid500_filtered"))
+    assert {k: check.evidence[k] for k in ("account", "elevated", "integrity",
+                                           "member_of_administrators")} == {
+        "account": "builtin_administrator", "elevated": False, "integrity": "medium",
+        "member_of_administrators": True,
+    }  # fmt: skip
+    assert check.evidence["uac"]["filter_administrator_token"] == 1
+    not_member = judge("admin", win("not_admin"))
+    assert not_member.evidence["member_of_administrators"] is False
+
+
+def denied_finding() -> Finding:
+    error = WinrmAccessDenied("WinRM accepted the login but denied access", user=USER)
+    return transport_finding(error, observed_at=AT, user="ignored")
+
+
+def test_winrm_denying_the_account_is_not_admin_evidence() -> None:
+    check = login_refused("admin", denied_finding(), "Access is denied")
+    assert (check.verdict, check.evidence["state"]) == (FAIL, "not_admin")
+    assert_codes(check, FAIL, ("credentials.winrm_denied",), (IT,))
+
+
 def test_admin_evidence_keeps_what_sudo_said() -> None:
     check = judge("admin", admin(given=True, sudo_nopasswd=NEEDS,
                                  sudo_password={"status": "ok", "message": "lecture"}))  # fmt: skip
@@ -129,7 +200,8 @@ def missing_finding() -> Finding:
 
 
 def login_checks() -> list[Check]:
-    return [login_refused("admin", f, "no key") for f in (missing_finding(), refused_finding())]
+    found = (missing_finding(), refused_finding(), denied_finding())
+    return [login_refused("admin", f, "no key") for f in found]
 
 
 @pytest.mark.parametrize(
@@ -248,6 +320,63 @@ def test_teamviewer_table(
     assert fix in words_of["fix"]["en"] and words_of["fix"]["de"]
 
 
+def wtv(state: str, **service: Any) -> dict[str, Any]:
+    """A recorded Windows TeamViewer section, its service changed where given."""
+    section = recorded("teamviewer", state, "win1")
+    section["service"] = {**section["service"], **service}
+    return {"teamviewer": section}
+
+
+WIN_TV_TABLE: list[tuple[str, dict[str, Any], Verdict, str, str, str | None]] = [
+    ("host running", wtv("running"), PASS, "teamviewer.host_running", "host is installed", None),
+    ("host stopped, disabled", wtv("stopped"), FAIL, "teamviewer.service_stopped",
+     "start type disabled", "sc.exe config TeamViewer start= auto"),
+    ("full client", wtv("client"), FAIL, "teamviewer.full_client",
+     "not the teamviewer host module", "get.teamviewer.com/bg-host"),
+    ("absent", wtv("absent"), FAIL, "teamviewer.not_installed", "not installed",
+     "get.teamviewer.com/bg-host"),
+    ("service unreadable", wtv("running", running=None), INC, "teamviewer.service_unknown",
+     "could not be read", "services.msc"),
+    ("registry only", {"teamviewer": {**recorded("teamviewer", "absent", "w"),
+                                      "registry": [{"path": "HKLM", "exists": True}]}},
+     INC, "teamviewer.registry_only", "only teamviewer registry settings", "bg-host"),
+    ("running, other product", {"teamviewer": {**recorded("teamviewer", "running", "w"),
+                                               "products": [{"display_name": "TeamViewer Meeting"}]}},
+     INC, "teamviewer.module_unknown", "windows' uninstall programs", "by hand"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("observations", "verdict", "code", "words", "fix"),
+    [row[1:] for row in WIN_TV_TABLE],
+    ids=[row[0] for row in WIN_TV_TABLE],
+)
+def test_windows_teamviewer_table(
+    observations: dict[str, Any], verdict: Verdict, code: str, words: str, fix: str | None
+) -> None:
+    check = judge("teamviewer", observations)
+    assert check.verdict is verdict and words in check.reason.lower(), check.reason
+    assert check.evidence["outcome"] == code
+    assert check.evidence["service_method"] == "scm"
+    if verdict is PASS:
+        assert_codes(check, PASS, ())
+        return
+    assert_codes(check, verdict, (code,), (IT if verdict is FAIL else MSP,))
+    assert fix is not None and fix in catalogue()["code"][code]["fix"]["en"]
+
+
+def test_windows_teamviewer_evidence_has_product_id_and_custom_module() -> None:
+    check = judge("teamviewer", wtv("running"))
+    assert {k: check.evidence[k] for k in ("product", "version", "client_id", "start_mode",
+                                           "custom_config_id", "package")} == {
+        "product": "TeamViewer Host", "version": "15.61.3",
+        "client_id": recorded("teamviewer", "running", "win1")["registry"][0]["client_id"],
+        "start_mode": "Auto", "custom_config_id": "6b3yjfa", "package": "teamviewer-host",
+    }  # fmt: skip
+    stopped = judge("teamviewer", wtv("stopped")).findings[0]
+    assert dict(stopped.params) == {"start_mode": "Disabled"}
+
+
 def test_teamviewer_evidence_names_package_version_and_id() -> None:
     check = judge("teamviewer", tv(installed=HOST, binaries=BIN, running=True, config=READ))
     assert check.evidence == {
@@ -280,4 +409,6 @@ def produced() -> list[Check]:
         *(judge("admin", row[1]) for row in ADMIN_TABLE),
         *login_checks(),
         *(judge("teamviewer", row[1]) for row in TV_TABLE),
+        *(judge("admin", row[1]) for row in WIN_ADMIN_TABLE),
+        *(judge("teamviewer", row[1]) for row in WIN_TV_TABLE),
     ]

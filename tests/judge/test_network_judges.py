@@ -554,6 +554,26 @@ def no_resolver_check() -> Check:
     return judge("dns_udp", empty)
 
 
+def no_adapter_resolver_check() -> Check:
+    """Windows: resolvers come from the network adapters, and none has one."""
+    empty = {"dns": {"source": "adapters", "resolvers": [], "adapters": [
+        {"index": 12, "description": "Ethernet", "servers": []}],
+        "problems": ["no DNS server configured on any adapter"], "queries": []}}  # fmt: skip
+    return judge("dns_udp", empty)
+
+
+def test_windows_resolvers_come_from_the_adapters() -> None:
+    check = no_adapter_resolver_check()
+    assert_codes(check, FAIL, ("dns.no_adapter_resolver",), (IT,))
+    assert dict(check.findings[0].params) == {"resolvers_from": "adapters"}
+    assert "resolv_conf" not in check.evidence
+    assert check.evidence["adapters"][0]["description"] == "Ethernet"
+    queries = [query(n) for n in NAMES[:-1]] + [query(B, answers=a_record("0.0.0.0"))]
+    sinkholed = {"dns": {"source": "adapters", "resolvers": [RESOLVER], "queries": queries}}
+    found = judge("dns_udp", sinkholed).findings[0]
+    assert found.params["resolvers_from"] == "adapters" and "resolv_conf" not in found.params
+
+
 def no_names_check() -> Check:
     """A DNS check whose profile entry names no names (``names: []``)."""
     spec = dataclasses.replace(PROFILE.checks["dns_udp"], names=())
@@ -624,7 +644,19 @@ def test_dns_system(result: dict[str, Any], verdict: Verdict, expected: tuple[st
     assert first["outcome"] == (expected[0] if expected else "dns_system.resolved")
     assert all(f.targets == (R1,) for f in check.findings)
     if expected == ("dns_system.sinkhole",):
-        assert dict(check.findings[0].params) == {"address": "0.0.0.0"}
+        assert dict(check.findings[0].params) == {"address": "0.0.0.0", "hosts_file": "/etc/hosts"}
+
+
+def test_dns_system_names_the_hosts_file_the_payload_reports() -> None:
+    """Windows keeps it under System32; the fix must name that file, not /etc/hosts."""
+    windows = "C:\\Windows\\System32\\drivers\\etc\\hosts"
+    check = system_case({"status": "resolved", "addresses": ["0.0.0.0"]})
+    doc = {"dns_system": {"check": "dns_system", "hosts_file": windows,
+                          "results": [{"name": n, "status": "resolved", "addresses": ["0.0.0.0"]}
+                                      for n in NAMES]}}  # fmt: skip
+    found = judge("dns_system", doc).findings[0]
+    assert found.params["hosts_file"] == windows
+    assert check.findings[0].params["hosts_file"] == "/etc/hosts"
 
 
 def system_missing_checks() -> list[Check]:
@@ -751,6 +783,7 @@ def produced() -> list[Check]:
         run_dns(query(B, transport="tcp", status="refused"), "dns_tcp"),
         *dns_broken_checks(),
         no_resolver_check(),
+        no_adapter_resolver_check(),
         no_names_check(),
         *(system_case(row[0]) for row in SYSTEM_TABLE),
         *system_missing_checks(),

@@ -46,6 +46,13 @@ from auditor.errors import (
     SshHandshakeFailed,
     TransportError,
     UnsupportedConnection,
+    WinrmAccessDenied,
+    WinrmCertUntrusted,
+    WinrmClientUnusable,
+    WinrmDropped,
+    WinrmHttpError,
+    WinrmNoAnswer,
+    WinrmTlsFailed,
 )
 from auditor.judge.codes import CODES
 from auditor.judge.host import unaudited_checks
@@ -60,6 +67,7 @@ from auditor.model import Check, Finding, InventoryProblem, Owner, Severity, Sta
 
 ADDR = "198.51.100.16"
 SSH = {"address": ADDR, "port": 22, "connection": "ssh"}
+WINRM = {"address": ADDR, "port": 5986, "connection": "winrm"}
 
 
 class FutureError(TransportError):
@@ -109,6 +117,25 @@ STAGE_TABLE: list[tuple[TransportError, str, Verdict, Owner, dict[str, object]]]
      MSP, {}),
     (PayloadMalformed("no BEGIN line"), "probe.malformed", ERR, MSP, {}),
     (FutureError("something new", address=ADDR), "connect.failed", ERR, IT, {"address": ADDR}),
+    # Windows over WinRM: each stage its own reason (transports/winrm.py)
+    (WinrmCertUntrusted("listener certificate not trusted", reason="self-signed certificate",
+                        subject="CN=WIN1", issuer="CN=WIN1", **WINRM),
+     "winrm.certificate_untrusted", ERR, MSP,
+     {**WINRM, "reason": "self-signed certificate", "subject": "CN=WIN1", "issuer": "CN=WIN1"}),
+    (WinrmTlsFailed("no TLS", reason="wrong version number", **WINRM), "winrm.tls_failed",
+     ERR, MSP, {**WINRM, "reason": "wrong version number"}),
+    (WinrmNoAnswer("no answer in time", **WINRM), "winrm.no_answer", ERR, IT, WINRM),
+    (WinrmDropped("closed without an answer", **WINRM), "winrm.connection_dropped", ERR, IT,
+     WINRM),
+    (WinrmHttpError("HTTP 404", status=404, path="/wsmen", **WINRM), "winrm.http_error", ERR,
+     MSP, {**WINRM, "status": 404, "path": "/wsmen"}),
+    (WinrmClientUnusable("WinRM transport kerberos unusable", reason="kerberos needs "
+                         "pywinrm[kerberos]", **WINRM), "winrm.client_unusable", ERR, MSP,
+     {**WINRM, "reason": "kerberos needs pywinrm[kerberos]"}),
+    (AuthError("the WinRM service refused the credentials (HTTP 401)", user=USER, **WINRM),
+     "credentials.refused", FAIL, IT, {"observed_at": AT, "user": USER}),
+    (WinrmAccessDenied("Access is denied.", user=USER, **WINRM), "credentials.winrm_denied",
+     FAIL, IT, {"observed_at": AT, "user": USER}),
 ]  # fmt: skip
 
 
@@ -160,14 +187,43 @@ def test_deadline_internal_and_inventory_findings() -> None:
     assert dict(no_line.params) == {"source": "hosts.ini"}
 
 
+WINRM_ACCESS = {
+    "transport": "winrm",
+    "address": ADDR,
+    "port": 5985,
+    "scheme": "http",
+    "auth_used": "basic",
+    "encrypted": "none",
+    "cert_validation": "validate",
+}
+UNCHECKED = {**WINRM_ACCESS, "port": 5986, "scheme": "https", "auth_used": "ntlm",
+             "encrypted": "tls", "cert_validation": "ignore"}  # fmt: skip
+
+
 def notes() -> list[Finding]:
     """Notes from how hosts were reached (test_judge_coverage.py)."""
     needed = {"kex": "diffie-hellman-group14-sha1", "host_key": "ssh-rsa"}
-    return [*access_notes({"outdated": needed, "server": "SSH-2.0-OpenSSH_7.4", "via": "jump1"})]
+    return [
+        *access_notes({"outdated": needed, "server": "SSH-2.0-OpenSSH_7.4", "via": "jump1"}),
+        *access_notes(WINRM_ACCESS),
+        *access_notes(UNCHECKED),
+    ]
+
+
+def test_winrm_without_encryption_or_certificate_check_is_a_note() -> None:
+    (plain,) = access_notes(WINRM_ACCESS)
+    assert (plain.code, plain.verdict, plain.severity, plain.owner) == (
+        "winrm.unencrypted", Verdict.PASS, Severity.NOTE, MSP)  # fmt: skip
+    assert dict(plain.params) == {"address": ADDR, "port": 5985, "auth": "basic"}
+    (unchecked,) = access_notes(UNCHECKED)
+    assert unchecked.code == "winrm.certificate_not_checked"
+    assert access_notes({**WINRM_ACCESS, "encrypted": "message", "auth_used": "ntlm"}) == ()
+    # a session that never opened proves nothing about how it was protected
+    assert access_notes({k: v for k, v in WINRM_ACCESS.items() if k != "auth_used"}) == ()
 
 
 def test_outdated_algorithms_that_were_needed_are_a_note() -> None:
-    (note,) = notes()
+    note = notes()[0]
     assert (note.code, note.verdict, note.severity, note.owner) == (
         "ssh.outdated_algorithms_used", Verdict.PASS, Severity.NOTE, IT)  # fmt: skip
     assert dict(note.params) == {

@@ -22,6 +22,7 @@ from auditor.lab.spec import (
     RESOLVER_NXDOMAIN,
     RESOLVER_SERVFAIL,
     TV_ROUTER1,
+    WINDOWS_PASSWORD,
 )
 
 pytestmark = pytest.mark.lab
@@ -81,6 +82,7 @@ def host_options(host: LabHost) -> list[str]:
 
 def test_ssh_root_login_with_lab_key_and_known_hosts(lab: Lab) -> None:
     hosts = [h for h in lab.hosts if h.spec.sshd and not h.spec.hang_after_auth]
+    hosts = [h for h in hosts if h.spec.windows is None]  # WinRM: test_windows_on_lab.py
     hosts = [h for h in hosts if not h.spec.ssh_only_from]  # see the next test
     logins = {  # all at once: a login costs ~0.5 s here, mostly waiting
         h.name: subprocess.Popen(
@@ -256,7 +258,7 @@ def test_tls_verifies_with_lab_ca_and_fails_when_intercepted(lab: Lab) -> None:
 
 def test_known_hosts_and_inventory(lab: Lab, tmp_path: Path) -> None:
     lines = lab.known_hosts.read_text().splitlines()
-    with_sshd = [h for h in lab.hosts if h.spec.sshd]
+    with_sshd = [h for h in lab.hosts if h.spec.sshd and h.spec.windows is None]
     on_22 = [h for h in with_sshd if h.spec.ssh_port == 22]
     assert len(lines) == len(with_sshd) + len(on_22)
     for h in with_sshd:
@@ -276,6 +278,17 @@ def test_known_hosts_and_inventory(lab: Lab, tmp_path: Path) -> None:
     }
     assert hosts["port2222"]["ansible_port"] == 2222
     assert hosts["legacy"]["ansible_ssh_common_args"].endswith(LEGACY_ARGS)
+    assert hosts["winuac"] == {  # a Windows server, as an MSP's inventory has it
+        "ansible_connection": "winrm",
+        "ansible_host": lab.host("winuac").address,
+        "ansible_port": 5986,
+        "ansible_user": "audit",
+        "ansible_password": WINDOWS_PASSWORD,
+        "ansible_winrm_transport": "ntlm",
+        "auditor_customer": "Testkunde GmbH",
+        "auditor_role": "server",
+        "ansible_winrm_ca_trust_path": str(lab.ca_cert),
+    }
 
 
 def test_reflector_echoes_a_udp_nonce(lab: Lab) -> None:

@@ -182,13 +182,14 @@ SAMPLE = {
     "server": "SSH-2.0-OpenSSH_7.4", "algorithms": "kex: diffie-hellman-group14-sha1",
     "resolvers_from": "adapters", "reason": "self-signed certificate", "subject": "CN=WIN-FS01",
     "status": 404, "path": "/wsman", "start_mode": "Disabled", "auth": "basic",
+    "hosts_file": "/etc/hosts",
 }  # fmt: skip
 
 
 def test_a_windows_resolver_finding_names_the_adapters_not_resolv_conf() -> None:
     params = {"resolver": "203.0.113.54", "transport": "udp", "resolvers_from": "adapters"}
     item = HostFinding(finding("dns.servfail", ("router1.teamviewer.com",), params), ("dns_udp",))
-    what, fix = said(item, "de")
+    _, fix = said(item, "de")
     assert "in den DNS-Einstellungen der Netzwerkadapter" in fix and "resolv.conf" not in fix
     assert "the network adapters' DNS settings" in said(item, "en")[1]
 
