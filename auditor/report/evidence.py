@@ -241,7 +241,13 @@ def _teamviewer(evidence: Mapping[str, Any], words: Words, tz: tzinfo) -> Eviden
         return Evidence((), ())
     facts = [Fact(words.t("fact.outcome"), _outcome(words, evidence.get("outcome")))]
     package, version = evidence.get("package"), evidence.get("version")
-    if package:
+    windows = evidence.get("service_method") == "scm"
+    product = evidence.get("product")  # Windows: the product's own name is the evidence
+    if windows:
+        shown = " ".join(text(p) for p in (product, version) if p) if product else ""
+        facts.append(Fact(words.t("fact.product"), "" if product else words.t("fact.no_product"),
+                          shown))  # fmt: skip
+    elif package:
         facts.append(
             Fact(words.t("fact.package"), "", " ".join(text(p) for p in (package, version) if p))
         )
@@ -251,11 +257,8 @@ def _teamviewer(evidence: Mapping[str, Any], words: Words, tz: tzinfo) -> Eviden
     state = "fact.running_unknown"
     if isinstance(running, bool):
         state = "fact.running" if running else "fact.not_running"
-    windows = evidence.get("service_method") == "scm"
     label = words.t("fact.service_windows" if windows else "fact.service")
     facts.append(Fact(label, words.t(state), text(evidence.get("start_mode") or "")))
-    if evidence.get("product"):
-        facts.append(Fact(words.t("fact.product"), "", text(evidence["product"])))
     if evidence.get("custom_config_id"):
         facts.append(Fact(words.t("fact.custom_module"), "", text(evidence["custom_config_id"])))
     client_id = evidence.get("client_id")

@@ -32,7 +32,9 @@ PROFILE = load_profile(None, reflector="203.0.113.20", expected_networks=["203.0
 
 def replay(path: Path) -> HostResult:
     data: dict[str, Any] = json.loads(path.read_text())
-    target = Target(data["host"], data["address"], "Testkunde GmbH", role=Role(data["role"]))
+    connection = Connection(data.get("connection", "ssh"))
+    target = Target(data["host"], data["address"], "Testkunde GmbH", role=Role(data["role"]),
+                    connection=connection)  # fmt: skip
     plan = plan_for(PROFILE, target)
     sent = {k: v for k, v in data["plan"].items() if k != "deadline_s"}
     now = {k: v for k, v in plan.payload_input().items() if k != "deadline_s"}
@@ -42,7 +44,7 @@ def replay(path: Path) -> HostResult:
     checks = judge_checks(plan, data["observations"], ctx)
     return HostResult(
         name=target.name, customer=target.customer, role=target.role, address=target.address,
-        connection=Connection.SSH, stage=Stage.JUDGED, stage_reason="audit complete",
+        connection=connection, stage=Stage.JUDGED, stage_reason="audit complete",
         checks=checks, started_at="2026-11-25T02:05:00+00:00", duration_s=1.0,
         payload=data["observations"]["payload"],
     )  # fmt: skip
@@ -50,9 +52,9 @@ def replay(path: Path) -> HostResult:
 
 def test_every_flavour_and_the_busybox_host_are_recorded() -> None:
     names = {p.stem for p in RECORDED}
-    assert {"busybox", "good-sh", "hijack-sh", "good", "intercept"} <= names
+    assert {"busybox", "good-sh", "hijack-sh", "good", "intercept", "winuac"} <= names
     flavours = {json.loads(p.read_text())["flavour"] for p in RECORDED}
-    assert flavours == {"python", "sh"}
+    assert flavours == {"python", "sh", "powershell"}
 
 
 @pytest.mark.parametrize("path", RECORDED, ids=[p.stem for p in RECORDED])
