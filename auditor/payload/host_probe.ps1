@@ -340,9 +340,15 @@ $ProbeLib = {
         $tls = New-Object System.Net.Security.SslStream($stream, $false, $callback)
         $obs['phase'] = 'handshake'
         try {
-            # 0 = the system's choice (.NET 4.7+); older .NETs refuse it: TLS 1.2|1.1|1.0, then the default.
+            # The system's choice (0) where .NET knows it (4.7+: SecurityProtocolType defines 0);
+            # else TLS 1.2|1.1|1.0 (4.5+, or 3.5 with the TLS 1.2 update); else the old default.
+            # A .NET that refuses a value does so before any byte is sent: try the next one.
+            $choices = @()
+            if ([System.Enum]::IsDefined([System.Net.SecurityProtocolType], 0)) { $choices += 0 }
+            $choices += (3072 + 768 + 192)
+            $choices += 240
             $done = $false
-            foreach ($protocols in @(0, 3072 + 768 + 192, 240)) {
+            foreach ($protocols in $choices) {
                 try {
                     $tls.AuthenticateAsClient([string]$Spec.host, $null, [System.Security.Authentication.SslProtocols]$protocols, $false)
                     $done = $true
@@ -633,6 +639,7 @@ $ProbeLib = {
     # whoami /groups: SID -> attribute text (localized, kept as evidence only) and the
     # mandatory label, which is the token's integrity level (elevated = high or system).
     function Get-WhoamiGroups {
+        $ErrorActionPreference = 'Continue'  # a line on stderr must not stop the probe
         $rows = @{}
         $lines = @(& whoami.exe /groups /fo csv /nh 2>$null)
         foreach ($line in $lines) {

@@ -141,7 +141,9 @@ def add_admin_hosts(inventory: Path, lab: Lab, password: str) -> None:
     ``sudopw`` gets the right become password, ``sudopwwrong`` a wrong one,
     ``sudopwnone`` none; ``userbecome`` has a become password on ``good``
     where ``audit`` has no sudo rule; ``nocreds`` has neither password nor key;
-    ``wsunattended`` is ``ws`` with ``auditor_unattended: true``.
+    ``wsunattended`` is ``ws`` with ``auditor_unattended: true``; ``winignore`` is the
+    self-signed Windows listener with ``ansible_winrm_server_cert_validation: ignore``, as
+    MSPs often write it; ``winpsrp`` reaches ``winok`` as ``ansible_connection: psrp``.
     """
     data = yaml.safe_load(inventory.read_text(encoding="utf-8"))
     hosts = next(iter(data["all"]["children"].values()))["hosts"]
@@ -156,4 +158,7 @@ def add_admin_hosts(inventory: Path, lab: Lab, password: str) -> None:
     hosts["userbecome"] = {**good, **as_audit, "ansible_become_password": password}
     hosts["nocreds"] = {**good, "ansible_user": "audit"}
     hosts["wsunattended"] = {**hosts["ws"], "auditor_unattended": True}
+    hosts["winignore"] = {**hosts["winself"], "ansible_winrm_server_cert_validation": "ignore"}
+    psrp = {k: v for k, v in hosts["winok"].items() if not k.startswith("ansible_winrm_")}
+    hosts["winpsrp"] = {**psrp, "ansible_connection": "psrp", "ansible_psrp_protocol": "http"}
     inventory.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

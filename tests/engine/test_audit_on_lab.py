@@ -46,7 +46,7 @@ EXPECTED: dict[str, tuple[str, dict[str, str]]] = {
     "dropbear": ("not_applicable", {}),
     "port2222": ("fail", {}),
 }  # fmt: skip
-COMPLIANT = {"good", "sudonp", "ws", "wsunattended", "dropbear", "winok"}
+COMPLIANT = {"good", "sudonp", "ws", "wsunattended", "dropbear", "winok", "winpsrp"}
 
 
 @pytest.mark.lab

@@ -126,17 +126,40 @@ def test_access_says_how_windows_hosts_were_reached(lab_audit: Audit) -> None:
 
 
 @pytest.mark.lab
+def test_a_certificate_the_inventory_says_to_ignore_is_audited_with_a_note(
+    lab_audit: Audit,
+) -> None:
+    host = lab_audit.host("winignore")
+    assert host["stage"] == "judged", host["stage_reason"]
+    (note,) = host["notes"]
+    assert (note["code"], note["params"]["port"]) == ("winrm.certificate_not_checked", 5986)
+    assert host["access"]["certificate"]["self_signed"] is True  # still recorded as evidence
+
+
+@pytest.mark.lab
+def test_a_psrp_inventory_entry_reaches_the_same_listener(lab_audit: Audit) -> None:
+    host = lab_audit.host("winpsrp")
+    assert (host["stage"], host["payload"]) == ("judged", "powershell"), host["stage_reason"]
+    access = host["access"]
+    assert (access["plugin"], access["auth_used"], access["encrypted"]) == (
+        "psrp", "ntlm", "message")  # negotiate, done as NTLM  # fmt: skip
+    assert host["compliant"] is True
+
+
+@pytest.mark.lab
 def test_the_listener_got_exactly_the_auditors_payload_in_chunks(lab: Lab) -> None:
     """What reached each judged host: the bootstrap command and the shipped script with
     its plan (the listener decodes and compares both), sent in more than one Send."""
     for name in JUDGED:
         log = lab.state_dir / "hosts" / name / "wsman.jsonl"
         entries = [json.loads(line) for line in log.read_text().splitlines()]
-        (finished,) = [e for e in entries if e["action"] == "finished"]
-        assert finished["auditor_payload"] is True and finished["exit_code"] == 0, name
-        assert finished["stdin_chunks"] >= 2, name
+        finished = [e for e in entries if e["action"] == "finished"]  # winok: twice (winpsrp)
+        assert finished, name
+        for run in finished:
+            assert run["auditor_payload"] is True and run["exit_code"] == 0, name
+            assert run["stdin_chunks"] >= 2, name
         actions = [e["action"] for e in entries]
-        assert actions[0] == "create" and actions[-1] == "delete", name  # the shell is closed
+        assert actions.count("create") == actions.count("delete") == len(finished), name
 
 
 @pytest.mark.lab
