@@ -772,7 +772,7 @@ $ProbeLib = {
         else { $result = @{ 'status' = 'error'; 'error' = "payload: unknown probe $Kind" } }
     } catch {
         $result = @{}
-        foreach ($key in @($Item.Keys)) { $result[$key] = $Item[$key] }
+        foreach ($key in @($Item.Keys)) { if ($key -ne 'slot') { $result[$key] = $Item[$key] } }
         $result['status'] = 'error'
         $result['error'] = 'payload: ' + $_.Exception.GetType().Name + ': ' + $_.Exception.Message
     }
