@@ -96,6 +96,7 @@ _PSRP_AUTH = {
     "kerberos": "kerberos",
     "credssp": "credssp",
 }
+_AUTH_MEANING = {"plaintext": "HTTP Basic", "ssl": "HTTP Basic over HTTPS"}  # pywinrm's names
 _TRUE = frozenset(("y", "yes", "on", "1", "true", "t"))
 _FALSE = frozenset(("n", "no", "off", "0", "false", "f"))
 
@@ -343,7 +344,9 @@ def explain(
     """
     values = {
         "endpoint": options.endpoint(address),
-        "auth": ", ".join(options.auth),
+        "auth": ", ".join(
+            f"{a} ({_AUTH_MEANING[a]})" if a in _AUTH_MEANING else a for a in options.auth
+        ),  # fmt: skip
         "cert_validation": options.cert_validation,
         "ca_trust_path": options.ca_trust_path
         or "(requests' default: REQUESTS_CA_BUNDLE or certifi)",
