@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from auditor import __version__
-from auditor.errors import ConfigError
+from auditor import __version__, cli_history
+from auditor.errors import ConfigError, HistoryBusy
 from auditor.model import Role, Target
 from auditor.progress import ProgressLine
 from auditor.run import ExitCode, RunOptions, execute, exit_code_for
@@ -68,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Proves, per customer, that each host meets the remote-maintenance "
         "prerequisites (TeamViewer egress, DNS, admin credentials, TeamViewer Host).",
         epilog="Exit codes of 'run': 0 compliant, 1 not compliant, 2 some hosts not audited, "
-        "3 changed host key, 4 usage error, 5 internal error.",
+        "3 changed host key, 4 usage error, 5 internal error, 6 history store in use.",
     )
     parser.add_argument("--version", action="version", version=f"auditor {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -112,16 +113,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="the auditor's own known_hosts (default ~/.local/state/auditor/known_hosts)",
     )
     _add_ssh_config_arg(run)
+    cli_history.add_db_arg(run)
+    run.add_argument("--no-history", action="store_true",
+                     help="neither read nor write the history store (a one-off survey)")  # fmt: skip
+    run.add_argument("--quiet", action="store_true",
+                     help="for cron and timers: no progress, no summary; problems on stderr")  # fmt: skip
+    run.add_argument("--metrics", type=Path, metavar="FILE",
+                     help="write Prometheus textfile-collector metrics to FILE")  # fmt: skip
 
     report = sub.add_parser(
         "report", help="render the HTML reports again from a results file (no host is contacted)"
     )
+    source = report.add_mutually_exclusive_group(required=True)
+    source.add_argument("--results", type=Path, metavar="FILE", help="a results.json of a run")
+    source.add_argument("--from-db", action="store_true",
+                        help="a run from the history store (with what changed before it)")  # fmt: skip
+    report.add_argument("--run", metavar="ID", help="with --from-db: the run (default: latest)")
+    cli_history.add_db_arg(report)
     report.add_argument(
-        "--results", type=Path, required=True, metavar="FILE", help="a results.json of a run"
-    )
-    report.add_argument(
-        "--out", type=Path, help="output folder (default: the folder of the results file)"
-    )
+        "--out", type=Path,
+        help="output folder (default: the folder of the results file; with --from-db: reports/)",
+    )  # fmt: skip
     report.add_argument("--lang", choices=("de", "en"), default="de", help="report language")
     report.add_argument(
         "--timezone",
@@ -152,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     judge.add_argument("output", type=Path, help="what the payload printed (a file)")
     _add_plan_args(judge)
+
+    cli_history.add_parsers(sub)
 
     from auditor import reflector
 
@@ -188,16 +202,27 @@ def _cmd_run(args: argparse.Namespace) -> int:
         forks=args.forks,
         lang=args.lang,
         timezone=args.timezone,
+        db=args.db,
+        history=not args.no_history,
+        metrics=args.metrics,
     )
-    progress = ProgressLine.if_terminal()
-    run, out_dir = execute(options, profile, TransportSettings(ssh, winrm), events=progress)
-    if progress:
-        progress.close()
+    progress = ProgressLine.if_terminal(quiet=args.quiet)
+    try:
+        outcome = execute(options, profile, TransportSettings(ssh, winrm), events=progress)
+    finally:
+        if progress:
+            progress.close()
+    run = outcome.run
     for problem in run.problems:
         print(f"inventory: {problem.one_line()}", file=sys.stderr)
-    print(format_summary(run))
-    print(f"reports: {(out_dir / 'index.html').resolve()}")
-    print(f"results: {(out_dir / 'results.json').resolve()}")
+    for warning in outcome.warnings:
+        print(f"auditor: {warning}", file=sys.stderr)
+    if not args.quiet:
+        print(format_summary(run))
+        print(f"reports: {(outcome.out_dir / 'index.html').resolve()}")
+        print(f"results: {(outcome.out_dir / 'results.json').resolve()}")
+        if outcome.store:
+            print(f"history: {outcome.store} (run {run.run_id})")
     return exit_code_for(run)
 
 
@@ -218,13 +243,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from auditor.results import ResultsError, read_results
 
     zone(args.timezone)  # a bad --timezone is a usage error before anything is written
-    try:
-        run = read_results(args.results)
-    except ResultsError as exc:
-        raise ConfigError(str(exc)) from None
-    out_dir: Path = args.out or args.results.parent
+    if args.from_db:
+        run, changes = cli_history.run_from_store(args.db, args.run)
+        out_dir: Path = args.out or Path("reports")
+    else:
+        if args.run:
+            raise ConfigError("--run needs --from-db")
+        try:
+            run, changes = read_results(args.results), None
+        except ResultsError as exc:
+            raise ConfigError(str(exc)) from None
+        out_dir = args.out or args.results.parent
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = write_reports(run, out_dir, lang=args.lang, timezone=args.timezone)
+    written = write_reports(run, out_dir, lang=args.lang, timezone=args.timezone, changes=changes)
     print(f"reports: {written[0].resolve()}")
     return ExitCode.COMPLIANT
 
@@ -320,8 +351,17 @@ def vars_of(setting: object) -> dict[str, str]:
     return {k: getattr(setting, k) for k in ("keyword", "value", "origin")}
 
 
+class Terminated(BaseException):
+    """SIGTERM (systemd stop, a timeout): unwinds like Ctrl-C, so the run is marked interrupted."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         if args.command == "run":
             return _cmd_run(args)
@@ -331,15 +371,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_report(args)
         if args.command in ("payload", "judge"):
             return _cmd_by_hand(args)
+        if args.command in cli_history.COMMANDS:
+            return cli_history.dispatch(args)
         from auditor import reflector
 
         return reflector.run(args)
+    except HistoryBusy as exc:
+        print(f"auditor: {exc}: nothing audited", file=sys.stderr)
+        return ExitCode.BUSY
     except ConfigError as exc:
         print(f"auditor: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     except KeyboardInterrupt:
         print("auditor: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("auditor: terminated (SIGTERM); the run is marked interrupted", file=sys.stderr)
+        return 143
     except BrokenPipeError:  # the reader went away (| head); files are written, say no more
         sys.stderr.close()
         return 141  # as a shell reports a pipe's SIGPIPE

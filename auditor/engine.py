@@ -27,7 +27,7 @@ from auditor.judge.stage import (
     inventory_finding,
     transport_finding,
 )
-from auditor.model import Check, Finding, HostResult, InventoryProblem, Secret, Stage, Target
+from auditor.model import Check, Finding, HostResult, InventoryProblem, Stage, Target
 from auditor.payload import parse_output
 from auditor.payload.delivery import delivery_for
 from auditor.profile import Plan, Profile, plan_for
@@ -37,19 +37,55 @@ TransportFactory = Callable[[Target], Transport]
 
 
 class EngineEvents(Protocol):
-    """Lifecycle hooks (progress line, history writer); the engine itself never prints."""
+    """Lifecycle hooks (progress line, history writer); the engine itself never prints.
+
+    Hooks run on the event loop: they must be quick and must not raise.
+    """
+
+    def run_started(self, total: int) -> None: ...
 
     def host_started(self, target: Target) -> None: ...
+
+    def host_stage(self, target: Target, stage: Stage) -> None: ...
 
     def host_finished(self, result: HostResult) -> None: ...
 
 
 class NoEvents:
+    def run_started(self, total: int) -> None:
+        pass
+
     def host_started(self, target: Target) -> None:
+        pass
+
+    def host_stage(self, target: Target, stage: Stage) -> None:
         pass
 
     def host_finished(self, result: HostResult) -> None:
         pass
+
+
+class Fanout(NoEvents):
+    """Several listeners as one (the progress line and the history writer)."""
+
+    def __init__(self, *listeners: EngineEvents | None) -> None:
+        self._listeners = [listener for listener in listeners if listener is not None]
+
+    def run_started(self, total: int) -> None:
+        for listener in self._listeners:
+            listener.run_started(total)
+
+    def host_started(self, target: Target) -> None:
+        for listener in self._listeners:
+            listener.host_started(target)
+
+    def host_stage(self, target: Target, stage: Stage) -> None:
+        for listener in self._listeners:
+            listener.host_stage(target, stage)
+
+    def host_finished(self, result: HostResult) -> None:
+        for listener in self._listeners:
+            listener.host_finished(result)
 
 
 def now_iso() -> str:
@@ -90,6 +126,7 @@ class Engine:
         """Audit ``targets``; hosts with an inventory problem are reported, not contacted."""
         broken = {p.host: p for p in problems if p.host}
         gate = asyncio.Semaphore(self._forks)
+        self._events.run_started(len(targets))
 
         async def one(target: Target) -> HostResult:
             if target.name in broken:
@@ -113,9 +150,7 @@ class Engine:
         transport = self._transport_for(target)
         try:
             async with asyncio.timeout(plan.timeouts.host_s):
-                observations = await self._observe(
-                    transport, plan, progress, target.become_password
-                )
+                observations = await self._observe(transport, plan, progress, target)
             ctx = Context(
                 probe_timeout_s=plan.timeouts.probe_s,
                 expected_networks=self._profile.expected_networks,
@@ -172,21 +207,23 @@ class Engine:
         transport: Transport,
         plan: Plan,
         progress: _Progress,
-        become_password: Secret | None = None,
+        target: Target,
     ) -> dict[str, object]:
         """Connect, run the plan's payload flavour once, parse.
 
         The become password rides inside the program on stdin (POSIX flavour).
         """
         plan_doc = plan.payload_input()
-        delivery = delivery_for(plan.flavour, plan_doc, become_password)
+        delivery = delivery_for(plan.flavour, plan_doc, target.become_password)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + float(plan_doc["deadline_s"])
         progress.stage = Stage.CONNECT
+        self._events.host_stage(target, Stage.CONNECT)
         await transport.connect(
             loop.time() + self._profile.timeouts.connect_s + self._profile.timeouts.login_s
         )
         progress.stage = Stage.PROBE
+        self._events.host_stage(target, Stage.PROBE)
         result = await transport.run(
             delivery.command, delivery.stdin, timeout_s=max(1.0, deadline - loop.time() + 5)
         )

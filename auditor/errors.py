@@ -5,7 +5,9 @@
     AuditorError                      anything the auditor raises on purpose
     ├── ConfigError                   bad input from the user, reported in one line
     │   ├── ProfileError              the contract profile (file:line: what is wrong)
-    │   └── InventoryError            an inventory source that cannot be used at all
+    │   ├── InventoryError            an inventory source that cannot be used at all
+    │   └── HistoryError              the history store cannot be used (URL, server, schema)
+    │       └── HistoryBusy           another run holds the store (exit code 6)
     └── TransportError                reaching a host failed; carries Stage, code and params
         ├── ResolveError              management address does not resolve      (stage resolve)
         ├── ConnectError              the management port cannot be used        (stage connect)
@@ -62,6 +64,14 @@ class ProfileError(ConfigError):
 
 class InventoryError(ConfigError):
     """An inventory source that cannot be used at all."""
+
+
+class HistoryError(ConfigError):
+    """The history store cannot be used (bad URL, unreachable, another schema); one line."""
+
+
+class HistoryBusy(HistoryError):
+    """Another run holds the history store: nothing was audited (exit code 6)."""
 
 
 class TransportError(AuditorError):

@@ -8,17 +8,20 @@ monitoring can trust it (table in the README).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import enum
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor import __version__
-from auditor.engine import Engine, EngineEvents, now_iso
+from auditor.engine import Engine, EngineEvents, Fanout, now_iso
 from auditor.errors import InventoryError
-from auditor.inventory import load_inventory
+from auditor.history.changes import RunChanges
+from auditor.inventory import InventoryLoad, load_inventory
 from auditor.model import (
-    HostResult,
     RunResult,
     Stage,
 )
@@ -26,6 +29,10 @@ from auditor.profile import Profile
 from auditor.report.write import write_reports
 from auditor.results.io import write_results
 from auditor.transports.registry import Transports, TransportSettings
+
+if TYPE_CHECKING:
+    from auditor.history.recorder import Recorder
+    from auditor.history.store import HistoryStore
 
 
 class ExitCode(enum.IntEnum):
@@ -37,6 +44,7 @@ class ExitCode(enum.IntEnum):
     SECURITY = 3  # at least one host presented a changed host key
     USAGE = 4  # bad command line, profile or inventory: nothing audited
     INTERNAL = 5  # a bug in the auditor
+    BUSY = 6  # another run holds the history store: nothing audited
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +56,20 @@ class RunOptions:
     forks: int = 50
     lang: str = "de"
     timezone: str | None = None  # IANA zone for report times; None = this machine's zone
+    db: str | None = None  # history store URL; None = the default (history/store.py)
+    history: bool = True  # --no-history: nothing read or written
+    metrics: Path | None = None  # Prometheus textfile
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """A finished run: the result, where its files are, what changed, what went wrong aside."""
+
+    run: RunResult
+    out_dir: Path
+    changes: RunChanges | None = None
+    store: str | None = None  # the history store, password hidden
+    warnings: tuple[str, ...] = ()
 
 
 def exit_code_for(run: RunResult) -> ExitCode:
@@ -65,23 +87,43 @@ def execute(
     profile: Profile,
     transports: TransportSettings,
     events: EngineEvents | None = None,
-) -> tuple[RunResult, Path]:
-    """Run the audit; returns the run and the directory holding its results and reports."""
-    started = now_iso()
+) -> RunOutcome:
+    """Run the audit; history (when on) is locked for the whole run and written as it goes."""
     load = load_inventory(
         options.inventories, vault_password_file=options.vault_password_file, limit=options.limit
     )
     if not load.targets:
         reasons = "; ".join(p.one_line() for p in load.problems) or "no hosts matched"
         raise InventoryError(f"nothing to audit: {reasons}")
-    with Transports(transports, forks=options.forks) as make:
-        engine = Engine(profile, make, forks=options.forks, events=events)
-        hosts: tuple[HostResult, ...] = asyncio.run(engine.run(load.targets, load.problems))
-    hosts = tuple(sorted(hosts, key=lambda h: (h.customer, h.name)))
+    store = _store(options)
+    with store.run_lock() if store else contextlib.nullcontext():
+        outcome = _audit(options, profile, transports, events, load, store)
+    if store is not None:
+        store.close()
+    return outcome
+
+
+def _store(options: RunOptions) -> HistoryStore | None:
+    if not options.history:
+        return None
+    from auditor.history.store import HistoryStore
+
+    return HistoryStore.open(options.db)
+
+
+def _audit(
+    options: RunOptions,
+    profile: Profile,
+    transports: TransportSettings,
+    events: EngineEvents | None,
+    load: InventoryLoad,
+    store: HistoryStore | None,
+) -> RunOutcome:
+    started = now_iso()
     run = RunResult(
         run_id=str(uuid.uuid4()),
         started_at=started,
-        finished_at=now_iso(),
+        finished_at=started,
         auditor_version=__version__,
         profile_name=profile.name,
         profile_version=str(profile.version),
@@ -89,10 +131,43 @@ def execute(
         expected_networks=tuple(str(net) for net in profile.expected_networks),
         reflector=str(profile.reflector) if profile.reflector else None,
         inventory_sources=tuple(options.inventories),
-        hosts=hosts,
+        hosts=(),
         problems=tuple(p for p in load.problems if not p.host),
     )
+    recorder = None
+    if store is not None:
+        store.interrupt_stale()
+        store.begin_run(run)
+        recorder = _recorder(store, run)
+    try:
+        with Transports(transports, forks=options.forks) as make:
+            engine = Engine(profile, make, forks=options.forks, events=Fanout(events, recorder))
+            hosts = asyncio.run(engine.run(load.targets, load.problems))
+    except BaseException:  # Ctrl-C, SIGTERM, a bug: the hosts written so far stay, marked
+        if store is not None:
+            store.mark_interrupted(run.run_id)
+        raise
+    run = dataclasses.replace(
+        run, finished_at=now_iso(), hosts=tuple(sorted(hosts, key=lambda h: (h.customer, h.name)))
+    )
+    warnings: tuple[str, ...] = ()
+    changes = None
+    if store is not None and recorder is not None:
+        warnings = tuple(f"history: host not recorded: {f}" for f in recorder.failures)
+        store.finish_run(run, status="interrupted" if warnings else "complete")
+        changes = store.changes(run.run_id)
     options.out_dir.mkdir(parents=True, exist_ok=True)
     write_results(run, options.out_dir)
-    write_reports(run, options.out_dir, lang=options.lang, timezone=options.timezone)
-    return run, options.out_dir
+    write_reports(run, options.out_dir, lang=options.lang, timezone=options.timezone,
+                  changes=changes)  # fmt: skip
+    if options.metrics is not None:
+        from auditor.metrics import write_metrics
+
+        write_metrics(run, options.metrics, exit_code=exit_code_for(run))
+    return RunOutcome(run, options.out_dir, changes, store.shown if store else None, warnings)
+
+
+def _recorder(store: HistoryStore, run: RunResult) -> Recorder:
+    from auditor.history.recorder import Recorder
+
+    return Recorder(store, run.run_id, run.started_at)

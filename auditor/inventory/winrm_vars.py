@@ -346,7 +346,7 @@ def explain(
         "endpoint": options.endpoint(address),
         "auth": ", ".join(
             f"{a} ({_AUTH_MEANING[a]})" if a in _AUTH_MEANING else a for a in options.auth
-        ),  # fmt: skip
+        ),
         "cert_validation": options.cert_validation,
         "ca_trust_path": options.ca_trust_path
         or "(requests' default: REQUESTS_CA_BUNDLE or certifi)",

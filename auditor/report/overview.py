@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from auditor.model import HostResult, RunResult, Stage, Verdict
 from auditor.names import ascii_slug
+from auditor.report.changes import counts_text
 from auditor.report.evidence import text
 from auditor.report.finding import HostFinding, Segment, describe
 from auditor.report.view import ReportOptions, credential_since, problems_first
@@ -77,6 +78,7 @@ class CustomerLine:
     compliant: int
     total: int
     needs_action: tuple[HostLink, ...]
+    changes: str = ""  # "2 neu · 1 behoben" (history), else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,7 @@ class OverviewView:
     customers: tuple[CustomerLine, ...]
     causes: tuple[CauseGroup, ...]
     problems: tuple[str, ...]
+    history: bool = False  # the run was compared with history: show the changes column
 
 
 def _open_text(words: Words, count: int) -> str:
@@ -138,7 +141,8 @@ def overview_view(
                 unaudited.append((CAUSES[host.stage], link))
         lines.append(
             CustomerLine(text(page.customer, 500), page.filename, page.compliant,
-                         len(page.hosts), tuple(links))
+                         len(page.hosts), tuple(links),
+                         counts_text(page.hosts, options.changes, words))
         )  # fmt: skip
     causes = tuple(
         CauseGroup(
@@ -154,4 +158,5 @@ def overview_view(
         customers=tuple(lines),
         causes=causes,
         problems=tuple(text(p.one_line(), 1000) for p in run.problems),
+        history=options.changes is not None,
     )

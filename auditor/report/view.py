@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
+from auditor.history.changes import RunChanges
 from auditor.model import STAGE_ORDER, Check, CheckInfo, HostResult, Role, RunResult, Verdict
+from auditor.report.changes import ChangesView, changes_view
 from auditor.report.evidence import EvidenceRow, Fact, access_facts, evidence_of, text
 from auditor.report.finding import Described, HostFinding, Segment, describe, host_findings
 from auditor.report.when import local_date, local_time, parse
@@ -26,16 +28,17 @@ from auditor.report.words import Words
 
 @dataclass(frozen=True, slots=True)
 class ReportOptions:
-    """How to render (not what): language and zone.
+    """How to render (not what): language, zone, and what history says changed.
 
-    ``first_seen`` maps host name -> when its credential problem was first
-    seen (from history); hosts without an entry use the finding's own
-    ``observed_at``, else the audit's time.
+    ``changes`` (from the history store, ``history/changes.py``) gives the
+    "since the last run" section and the date credential problems began;
+    without it (no history, ``auditor report --results``) each problem is
+    said to be first seen in this run, never implying a streak.
     """
 
     lang: str = "de"
     tz: tzinfo = field(default_factory=lambda: ZoneInfo("UTC"))
-    first_seen: Mapping[str, datetime] | None = None
+    changes: RunChanges | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,19 +150,26 @@ def host_view(run: RunResult, host: HostResult, index: int, options: ReportOptio
 
 
 def credential_since(host: HostResult, audit_time: datetime, options: ReportOptions) -> str:
-    """Date a credential problem was first seen: history, else its observation, else the audit."""
-    seen = (options.first_seen or {}).get(host.name)
-    if seen is None:
-        observed = [
-            f.params.get("observed_at")
-            for f in (host.stage_finding, *(f for c in host.checks for f in c.findings))
-            if f is not None and f.code.startswith("credentials.")
-        ]
-        try:
-            seen = parse(str(observed[0])) if observed and observed[0] else audit_time
-        except ValueError:
-            seen = audit_time
-    return local_date(seen, options.tz, options.lang)
+    """ "seit <date>" when history proves a streak, else "erstmals festgestellt am <date>"."""
+    words = Words(options.lang)
+    known = options.changes.of(host.customer, host.name) if options.changes else None
+    if known is not None and known.credentials_since and not known.credentials_first:
+        date = local_date(known.credentials_since, options.tz, options.lang)
+        return words.t("ui.since", date=date)
+    return words.t("ui.first_seen", date=local_date(_observed(host, audit_time), options.tz,
+                                                     options.lang))  # fmt: skip
+
+
+def _observed(host: HostResult, audit_time: datetime) -> datetime:
+    """When the judge saw the credential problem (its ``observed_at``), else the audit's start."""
+    found = (host.stage_finding, *(f for c in host.checks for f in c.findings))
+    for item in found:
+        if item is not None and item.code.startswith("credentials."):
+            try:
+                return parse(str(item.params.get("observed_at") or ""))
+            except ValueError:
+                break
+    return audit_time
 
 
 def _finding_view(
@@ -213,6 +223,7 @@ class CustomerView:
     columns: tuple[Column, ...]
     legend: tuple[tuple[str, str, str], ...]
     hosts: tuple[HostView, ...]
+    changes: ChangesView | None = None  # "Seit dem letzten Lauf", from history
 
 
 def customer_view(
@@ -255,4 +266,6 @@ def customer_view(
         columns=columns(run, options.lang),
         legend=legend,
         hosts=views,
-    )
+        changes=changes_view(run, [(h, f"#{v.anchor}") for h, v in zip(ordered, views, strict=True)],
+                             options.changes, options.lang, options.tz),
+    )  # fmt: skip

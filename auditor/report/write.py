@@ -6,11 +6,10 @@ picking up ``reports/`` never sees half a page.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
 
 from auditor.atomic import write_atomic
+from auditor.history.changes import RunChanges
 from auditor.model import RunResult
 from auditor.report.render import customer_pages, render_customer, render_index
 from auditor.report.view import ReportOptions
@@ -23,15 +22,15 @@ def write_reports(
     *,
     lang: str = "de",
     timezone: str | None = None,
-    first_seen: Mapping[str, datetime] | None = None,
+    changes: RunChanges | None = None,
 ) -> list[Path]:
     """Write ``index.html`` and one page per customer; returns the paths written.
 
     ``timezone`` is an IANA name (``--timezone``); None means the machine's
-    zone. ``first_seen`` (host -> first sighting of a credential problem)
-    comes from history once it exists; without it the audit's time is used.
+    zone. ``changes`` (what changed since each host's previous run, and since
+    when credentials fall short) comes from the history store, when there is one.
     """
-    options = ReportOptions(lang=lang, tz=zone(timezone), first_seen=first_seen)
+    options = ReportOptions(lang=lang, tz=zone(timezone), changes=changes)
     pages = customer_pages(run)
     written = []
     for page in pages:

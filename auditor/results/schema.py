@@ -82,7 +82,8 @@ def finding_doc(item: Finding) -> dict[str, Any]:
     }
 
 
-def _host_doc(host: HostResult) -> dict[str, Any]:
+def host_doc(host: HostResult) -> dict[str, Any]:
+    """One host's entry of the results document (also what the history store keeps)."""
     return {
         "name": host.name,
         "customer": host.customer,
@@ -135,7 +136,7 @@ def to_document(run: RunResult) -> dict[str, Any]:
             "inventory_sources": list(run.inventory_sources),
         },
         "summary": _summary(run.hosts),
-        "hosts": [_host_doc(host) for host in run.hosts],
+        "hosts": [host_doc(host) for host in run.hosts],
         "problems": [
             {
                 "source": p.source,
@@ -247,7 +248,8 @@ def finding_from(doc: Mapping[str, Any]) -> Finding:
     )
 
 
-def _host(doc: Mapping[str, Any]) -> HostResult:
+def host_from(doc: Mapping[str, Any]) -> HostResult:
+    """The :class:`HostResult` of one host entry (already validated)."""
     return HostResult(
         name=doc["name"],
         customer=doc["customer"],
@@ -299,7 +301,7 @@ def from_document(doc: object, source: str = "results") -> RunResult:
         expected_networks=tuple(run["profile"]["expected_networks"]),
         reflector=run["profile"]["reflector"],
         inventory_sources=tuple(run["inventory_sources"]),
-        hosts=tuple(_host(host) for host in doc["hosts"]),
+        hosts=tuple(host_from(host) for host in doc["hosts"]),
         problems=tuple(
             InventoryProblem(
                 source=p["source"],
@@ -311,3 +313,43 @@ def from_document(doc: object, source: str = "results") -> RunResult:
             for p in doc["problems"]
         ),
     )
+
+
+def run_parts(run: RunResult) -> dict[str, Any]:
+    """The run's ``profile`` and ``problems`` entries, as the results document has them."""
+    doc = to_document(RunResult(**{**_fields(run), "hosts": ()}))
+    return {"profile": doc["run"]["profile"], "problems": doc["problems"]}
+
+
+def run_from_parts(
+    *,
+    run_id: str,
+    started_at: str,
+    finished_at: str,
+    auditor_version: str,
+    profile_name: str,
+    profile_version: str,
+    profile: Mapping[str, Any],
+    inventory_sources: list[Any],
+    problems: list[Any],
+    hosts: list[Mapping[str, Any]],
+) -> RunResult:
+    """A run rebuilt from stored parts, through the same validating reader as results.json."""
+    parsed = [host_from(h) for h in hosts]
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "run": {
+            "id": run_id, "started_at": started_at, "finished_at": finished_at,
+            "auditor_version": auditor_version,
+            "profile": {**profile, "name": profile_name, "version": profile_version},
+            "inventory_sources": inventory_sources,
+        },
+        "summary": _summary(tuple(parsed)),
+        "hosts": hosts,
+        "problems": problems,
+    }  # fmt: skip
+    return from_document(doc, source=f"history run {run_id}")
+
+
+def _fields(run: RunResult) -> dict[str, Any]:
+    return {name: getattr(run, name) for name in run.__dataclass_fields__}

@@ -63,7 +63,8 @@ def test_customer_report_reads_verdict_first_then_devices_fixes_and_evidence(
     for fix in (
         "Firewall: ausgehend TCP 5938 zu router*.teamviewer.com, master*.teamviewer.com erlauben.",
         "TLS-Inspektion erkannt, Aussteller: Rogue Intercept CA",
-        "Zugangsdaten ungültig seit 20.11.2026 — Verzögerungen durch fehlende Zugangsdaten "
+        "Zugangsdaten ungültig (erstmals festgestellt am 20.11.2026) — Verzögerungen durch "
+        "fehlende Zugangsdaten "
         "gelten laut Vertrag nicht als Nichterfüllung.",
         "UDP 5938: keine Antwort — offen oder gefiltert, nicht bewiesen.",
         "Den Dienst (ssh) auf dem Gerät aktivieren",
@@ -127,7 +128,7 @@ def test_english_report(tmp_path: Path, open_report: OpenReport) -> None:
     assert shown.text("#headline") == "✘ 1 of 5 devices meet the prerequisites"
     assert shown.text("#meta-time") == "2026-11-25 03:05 CET"
     assert "Firewall: allow outbound TCP 5938 to router*.teamviewer.com" in shown.text(".finding")
-    assert "Credentials invalid since 2026-11-20" in shown.text(".finding")
+    assert "Credentials invalid (first seen on 2026-11-20)" in shown.text(".finding")
     assert "? not proven" in shown.text("#devices")
     assert "nicht" not in text_outside_evidence(shown.page)
 

@@ -18,6 +18,7 @@ from auditor.errors import (
     CredentialsMissing,
     HostKeyChanged,
 )
+from auditor.history.changes import HostChanges, RunChanges
 from auditor.judge.codes import CODES, finding
 from auditor.model import HostResult, Role, Verdict
 from auditor.report.finding import Described, HostFinding, describe, host_findings, patterns
@@ -105,19 +106,31 @@ def test_a_refused_login_is_one_finding_with_since() -> None:
     (only,) = found(host)
     assert (only.code, only.check_ids) == ("credentials.refused", ("admin",))
     since = credential_since(host, AUDIT, ReportOptions(tz=ZoneInfo("Europe/Berlin")))
-    assert since == "20.11.2026"
+    assert since == "erstmals festgestellt am 20.11.2026"  # no history: no streak implied
     what, _ = said(only, since=since)
-    assert what.startswith("Zugangsdaten ungültig seit 20.11.2026 — Verzögerungen durch fehlende")
+    assert what.startswith("Zugangsdaten ungültig (erstmals festgestellt am 20.11.2026) — "
+                           "Verzögerungen durch fehlende")  # fmt: skip
     assert "laut Vertrag nicht als Nichterfüllung" in what
+
+
+def history_of(host: HostResult, since: datetime, started: datetime = AUDIT) -> RunChanges:
+    """What history would say of ``host``: credentials wanting since ``since``."""
+    known = HostChanges(host.customer, host.name, False, (), since, since >= started)
+    return RunChanges("r2", started, since, {(host.customer, host.name): known})
 
 
 def test_credentials_since_uses_history_then_observation_then_audit_time() -> None:
     host = stopped("fs1", AUTH_REFUSED, observed_at="2026-11-20T08:00:00+00:00")
-    history = ReportOptions(first_seen={"fs1": datetime(2026, 10, 1, 9, 0, tzinfo=UTC)})
-    assert credential_since(host, AUDIT, history) == "01.10.2026"
-    assert credential_since(host, AUDIT, ReportOptions(lang="en")) == "2026-11-20"
+    history = ReportOptions(changes=history_of(host, datetime(2026, 10, 1, 9, 0, tzinfo=UTC)))
+    assert credential_since(host, AUDIT, history) == "seit 01.10.2026"  # a proven streak
+    today = ReportOptions(changes=history_of(host, AUDIT))  # the streak begins this run
+    assert credential_since(host, AUDIT, today) == "erstmals festgestellt am 20.11.2026"
+    english = ReportOptions(lang="en")
+    assert credential_since(host, AUDIT, english) == "first seen on 2026-11-20"
     no_date = stopped("x", AuthError("refused", user="audit"), observed_at="")
-    assert credential_since(no_date, AUDIT, ReportOptions()) == "25.11.2026"
+    assert (
+        credential_since(no_date, AUDIT, ReportOptions()) == "erstmals festgestellt am 25.11.2026"
+    )
 
 
 def test_unaudited_host_shows_its_stage_finding_only() -> None:
@@ -159,7 +172,7 @@ def test_missing_credentials_say_missing() -> None:
     missing = CredentialsMissing("refused: no password and no key file", user="audit")
     (only,) = found(stopped("n", missing))
     assert only.code == "credentials.missing"
-    assert said(only)[0].startswith("Zugangsdaten fehlen seit")
+    assert said(only)[0].startswith("Zugangsdaten fehlen (")
 
 
 @pytest.mark.parametrize("code", sorted(c for c, e in CODES.items() if e.owner is not None))

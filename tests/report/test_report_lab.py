@@ -82,7 +82,10 @@ def test_lab_outputs_hold_no_secret_and_escape_the_customer(
 ) -> None:
     files = sorted(report_audit.out_dir.iterdir())
     assert {p.suffix for p in files} == {".html", ".json"}
-    for path in files:
+    history = report_audit.out_dir.parent / ".local" / "state" / "auditor"
+    stored = sorted(history.glob("history.sqlite*"))
+    assert stored, "the run's history store (HOME is the work folder)"
+    for path in (*files, *stored):
         assert PLANTED.encode() not in path.read_bytes(), path.name
     assert PLANTED not in report_audit.stdout + report_audit.stderr
     hostile = next(p for p in files if p.name.startswith("boese"))
@@ -90,7 +93,7 @@ def test_lab_outputs_hold_no_secret_and_escape_the_customer(
     assert "<script" not in html and "&lt;script&gt;" in html
     shown = open_report(hostile, "report-lab-hostile")
     shown.assert_quiet_and_offline()
-    assert "Zugangsdaten ungültig seit" in shown.text(".finding")
+    assert "Zugangsdaten ungültig (erstmals festgestellt am" in shown.text(".finding")
     assert shown.page.locator("script").count() == 0
 
 

@@ -51,7 +51,7 @@ def test_windows_hosts_that_stopped_say_why_in_words(
         "windeny": "WinRM verweigert dem Konto den Zugriff",
         "windrop": "wird ohne Antwort getrennt",
         "winslow": "nimmt Verbindungen an, antwortet aber nicht rechtzeitig",
-        "win401": "Zugangsdaten ungültig seit",
+        "win401": "Zugangsdaten ungültig (erstmals festgestellt am",
     }
     for name, words in expected.items():
         assert words in host_text(opened, name), name

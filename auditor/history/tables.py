@@ -1,0 +1,104 @@
+"""The history store's tables (SQLAlchemy 2). The schema itself is Alembic's (migrations/).
+
+A run, its hosts, each host's checks and every finding, per customer. A
+host row keeps the host's whole entry of the results document (``document``:
+the public results JSON of that host, evidence included), so a past night's
+report is rebuilt with the same reader as ``results.json``; the columns beside
+it (verdicts, finding codes, stages, streak starts) are what queries need.
+
+``checks.problem_since`` and ``hosts.credentials_since`` are written with the
+row, from the host's previous row: the start of the unbroken streak of runs in
+which the check was not met (or the credentials fell short). They make "since
+when" one lookup instead of a walk through every past night.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class RunRow(Base):
+    """One ``auditor run`` (or an imported results file)."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))  # running | complete | interrupted
+    origin: Mapped[str] = mapped_column(String(16))  # run | import
+    owner: Mapped[str | None] = mapped_column(String(255))  # host:pid of a running run
+    auditor_version: Mapped[str] = mapped_column(String(64))
+    profile_name: Mapped[str] = mapped_column(String(255))
+    profile_version: Mapped[str] = mapped_column(String(64))
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON)  # checks, networks, reflector
+    inventory_sources: Mapped[list[Any]] = mapped_column(JSON)
+    problems: Mapped[list[Any]] = mapped_column(JSON)
+
+    hosts: Mapped[list[HostRow]] = relationship(back_populates="run", cascade="all, delete-orphan")
+
+
+class HostRow(Base):
+    """One host in one run: its stage and the host's results-document entry."""
+
+    __tablename__ = "hosts"
+    __table_args__ = (
+        UniqueConstraint("run_id", "customer", "name"),
+        Index("ix_hosts_customer_name", "customer", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the run's start
+    customer: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    stage: Mapped[str] = mapped_column(String(16))
+    compliant: Mapped[bool]
+    credentials_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    run: Mapped[RunRow] = relationship(back_populates="hosts")
+    checks: Mapped[list[CheckRow]] = relationship(
+        back_populates="host", cascade="all, delete-orphan"
+    )
+    findings: Mapped[list[FindingRow]] = relationship(cascade="all, delete-orphan")
+
+
+class CheckRow(Base):
+    """One check of one host in one run: the verdict, and since when it is not met."""
+
+    __tablename__ = "checks"
+    __table_args__ = (UniqueConstraint("host_id", "check_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("hosts.id", ondelete="CASCADE"), index=True)
+    check_id: Mapped[str] = mapped_column(String(128))
+    verdict: Mapped[str] = mapped_column(String(16))
+    problem_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    host: Mapped[HostRow] = relationship(back_populates="checks")
+
+
+class FindingRow(Base):
+    """One finding: of a check (``check_id``), the host's stage finding, or a note."""
+
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("hosts.id", ondelete="CASCADE"), index=True)
+    check_id: Mapped[str | None] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(8))  # check | stage | note
+    code: Mapped[str] = mapped_column(String(128), index=True)
+    verdict: Mapped[str] = mapped_column(String(16))
+    owner: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))
+    targets: Mapped[list[Any]] = mapped_column(JSON)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)

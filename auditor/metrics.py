@@ -1,0 +1,59 @@
+"""Prometheus textfile collector output (``auditor run --metrics FILE``), from the judge's verdicts.
+
+node_exporter's textfile collector reads the file; monitoring then alerts
+when a customer degrades (``auditor_host_compliant == 0``), a check fails
+(``auditor_check_verdict{verdict="fail"} == 1``) or the nightly audit did not
+run (``time() - auditor_last_success_timestamp_seconds > 26 * 3600``). The
+file is written atomically by prometheus_client (temp file, then rename), and
+only after a run completed: a run that did not complete leaves the last
+good file, so its timestamp ages and the alert fires. Label values are the
+inventory's names, escaped by prometheus_client; nothing here is a secret.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Enum, Gauge, Info, write_to_textfile
+
+from auditor import __version__
+from auditor.model import STAGE_ORDER, RunResult, Verdict
+
+VERDICTS = [v.value for v in Verdict]
+
+
+def write_metrics(run: RunResult, path: Path, *, exit_code: int) -> None:
+    registry = CollectorRegistry()
+    verdict = Enum("auditor_check_verdict", "Verdict of each check of each host in the last run",
+                   ["customer", "host", "check"], states=VERDICTS, registry=registry)  # fmt: skip
+    compliant = Gauge("auditor_host_compliant", "1 if the host met every applicable check",
+                      ["customer", "host"], registry=registry)  # fmt: skip
+    hosts = Gauge("auditor_customer_hosts", "Hosts per customer in the last run", ["customer"],
+                  registry=registry)  # fmt: skip
+    good = Gauge("auditor_customer_hosts_compliant", "Compliant hosts per customer",
+                 ["customer"], registry=registry)  # fmt: skip
+    stages = Gauge("auditor_hosts", "Hosts by the stage their audit reached", ["stage"],
+                   registry=registry)  # fmt: skip
+    for host in run.hosts:
+        compliant.labels(host.customer, host.name).set(int(host.compliant))
+        hosts.labels(host.customer).inc()
+        good.labels(host.customer).inc(int(host.compliant))
+        for check in host.checks:
+            verdict.labels(host.customer, host.name, check.id).state(check.verdict.value)
+    for stage in STAGE_ORDER:
+        stages.labels(stage.value).set(sum(h.stage is stage for h in run.hosts))
+    started = datetime.fromisoformat(run.started_at).timestamp()
+    finished = datetime.fromisoformat(run.finished_at).timestamp()
+    Gauge("auditor_run_duration_seconds", "How long the last run took",
+          registry=registry).set(round(finished - started, 3))  # fmt: skip
+    Gauge("auditor_last_success_timestamp_seconds", "When the last completed run finished",
+          registry=registry).set(finished)  # fmt: skip
+    Gauge("auditor_run_exit_code", "Exit code of the last completed run (README)",
+          registry=registry).set(exit_code)  # fmt: skip
+    Info("auditor_run", "The last completed run", registry=registry).info(
+        {"run_id": run.run_id, "profile": run.profile_name,
+         "profile_version": run.profile_version, "auditor_version": __version__}
+    )  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_to_textfile(str(path), registry)
