@@ -5,7 +5,7 @@ SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
 DEBS  := openssh-server openssh-client dropbear-bin dnsmasq nftables busybox-static iproute2 openssl sudo dnsutils \
-         chromium chromium-driver fonts-dejavu-core
+         chromium chromium-driver fonts-dejavu-core postgresql systemd
 
 .PHONY: demo test lint system-deps venv clean lab-down
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Enum, Gauge, Info, write_to_textfile
+from prometheus_client import CollectorRegistry, Gauge, Info, write_to_textfile
 
 from auditor import __version__
 from auditor.model import STAGE_ORDER, RunResult, Verdict
@@ -23,10 +23,13 @@ from auditor.model import STAGE_ORDER, RunResult, Verdict
 VERDICTS = [v.value for v in Verdict]
 
 
-def write_metrics(run: RunResult, path: Path, *, exit_code: int) -> None:
+def write_metrics(run: RunResult, path: Path, *, exit_code: int, duration_s: float) -> None:
+    """The textfile for ``run``; ``duration_s`` measured by the caller (times in the results
+    document have whole seconds)."""
     registry = CollectorRegistry()
-    verdict = Enum("auditor_check_verdict", "Verdict of each check of each host in the last run",
-                   ["customer", "host", "check"], states=VERDICTS, registry=registry)  # fmt: skip
+    verdict = Gauge("auditor_check_verdict",
+                    "1 for the verdict each check of each host got in the last run, else 0",
+                    ["customer", "host", "check", "verdict"], registry=registry)  # fmt: skip
     compliant = Gauge("auditor_host_compliant", "1 if the host met every applicable check",
                       ["customer", "host"], registry=registry)  # fmt: skip
     hosts = Gauge("auditor_customer_hosts", "Hosts per customer in the last run", ["customer"],
@@ -40,13 +43,15 @@ def write_metrics(run: RunResult, path: Path, *, exit_code: int) -> None:
         hosts.labels(host.customer).inc()
         good.labels(host.customer).inc(int(host.compliant))
         for check in host.checks:
-            verdict.labels(host.customer, host.name, check.id).state(check.verdict.value)
+            for state in VERDICTS:  # one-hot, so an alert can compare "== 1"
+                verdict.labels(host.customer, host.name, check.id, state).set(
+                    int(check.verdict.value == state)
+                )
     for stage in STAGE_ORDER:
         stages.labels(stage.value).set(sum(h.stage is stage for h in run.hosts))
-    started = datetime.fromisoformat(run.started_at).timestamp()
     finished = datetime.fromisoformat(run.finished_at).timestamp()
     Gauge("auditor_run_duration_seconds", "How long the last run took",
-          registry=registry).set(round(finished - started, 3))  # fmt: skip
+          registry=registry).set(round(duration_s, 3))  # fmt: skip
     Gauge("auditor_last_success_timestamp_seconds", "When the last completed run finished",
           registry=registry).set(finished)  # fmt: skip
     Gauge("auditor_run_exit_code", "Exit code of the last completed run (README)",

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import dataclasses
 import enum
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,7 +120,7 @@ def _audit(
     load: InventoryLoad,
     store: HistoryStore | None,
 ) -> RunOutcome:
-    started = now_iso()
+    started, clock = now_iso(), time.monotonic()
     run = RunResult(
         run_id=str(uuid.uuid4()),
         started_at=started,
@@ -163,7 +164,8 @@ def _audit(
     if options.metrics is not None:
         from auditor.metrics import write_metrics
 
-        write_metrics(run, options.metrics, exit_code=exit_code_for(run))
+        write_metrics(run, options.metrics, exit_code=exit_code_for(run),
+                      duration_s=time.monotonic() - clock)  # fmt: skip
     return RunOutcome(run, options.out_dir, changes, store.shown if store else None, warnings)
 
 

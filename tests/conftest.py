@@ -50,6 +50,8 @@ winslow     Windows: the listener answers later than any client waits
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,6 +62,10 @@ from auditor.lab.inventory import write_inventory
 from auditor.lab.spec import RESOLVER_HIJACK, RESOLVER_NXDOMAIN, RESOLVER_SERVFAIL, WindowsSpec
 from auditor.model import Role, Secret
 from tests.engine.conftest import Audit, add_admin_hosts, add_extra_hosts, audit_lab
+
+# No test writes to the real user's history store: a run without --db uses this one
+# (the lab audits set HOME to their work folder and unset it: history lives there).
+os.environ["AUDITOR_DB"] = f"sqlite:///{tempfile.mkdtemp(prefix='auditor-tests-')}/history.sqlite"
 
 AUDIT_PASSWORD = Secret("Lab-Audit-4711")
 CUSTOMER = "Testkunde GmbH"

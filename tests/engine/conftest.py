@@ -74,10 +74,28 @@ def audit_lab(
     lab (:func:`write_msp_ssh_config`, plus ``ssh_config`` lines): OpenSSH
     reads ``~/.ssh/config`` from the password database, not $HOME.
     """
-    out_dir = work / "out"
+    argv = audit_argv(lab, work, *extra, inventory=inventory, known_hosts=known_hosts,
+                      extra_checks=extra_checks, agent=agent, ssh_config=ssh_config)  # fmt: skip
+    done: subprocess.CompletedProcess[str] = lab.run_in_msp(argv, timeout=120)
+    document = json.loads((work / "out" / "results.json").read_text(encoding="utf-8"))
+    return Audit(done.returncode, done.stdout, done.stderr, work / "out", document)
+
+
+def audit_argv(
+    lab: Lab,
+    work: Path,
+    *extra: str,
+    inventory: Path | None = None,
+    known_hosts: Path | None = None,
+    extra_checks: Mapping[str, Any] | None = None,
+    agent: Path | None = None,
+    ssh_config: str = "",
+) -> list[str]:
+    """The ``auditor run`` command line of :func:`audit_lab` (run it in the MSP namespace)."""
     config = write_msp_ssh_config(lab, work, agent=agent is not None, extra=ssh_config)
-    argv = [
-        "env", "-u", "SSH_AUTH_SOCK", *([f"SSH_AUTH_SOCK={agent}"] if agent else []),
+    return [
+        "env", "-u", "SSH_AUTH_SOCK", "-u", "AUDITOR_DB",
+        *([f"SSH_AUTH_SOCK={agent}"] if agent else []),
         f"HOME={work}",
         sys.executable, "-m", "auditor", "run",
         "-i", str(inventory or write_inventory(lab, work / "inventory.yml")),
@@ -86,12 +104,9 @@ def audit_lab(
         "--ssh-config", str(config),
         "--reflector", REFLECTOR,
         "--expected-network", "203.0.113.0/24",
-        "--out", str(out_dir),
+        "--out", str(work / "out"),
         *extra,
     ]  # fmt: skip
-    done: subprocess.CompletedProcess[str] = lab.run_in_msp(argv, timeout=120)
-    document = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
-    return Audit(done.returncode, done.stdout, done.stderr, out_dir, document)
 
 
 def write_msp_ssh_config(lab: Lab, work: Path, *, agent: bool = False, extra: str = "") -> Path:

@@ -45,6 +45,11 @@ RUNTIME_FILES = (
     "auditor/inventory/ansible.cfg",
     "auditor/payload/host_probe.py",
     "auditor/payload/host_probe.sh",
+    "auditor/payload/host_probe.ps1",
+    "auditor/lab/recorded_windows/admin.uac_filtered.json",
+    "auditor/history/migrations/env.py",
+    "auditor/history/migrations/script.py.mako",
+    "auditor/history/migrations/versions/0001_history.py",
 )
 LICENSE_ID = "GPL-3.0-or-later"
 HEADLINE = "von 5 Geräten erfüllen die Voraussetzungen"
@@ -145,12 +150,20 @@ def test_wheel_carries_everything_read_at_run_time(built: Built) -> None:
     assert "GNU GENERAL PUBLIC LICENSE" in licence and "Version 3" in licence
 
 
-def test_installed_wheel_renders_reports_outside_the_checkout(built: Built, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def venv(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv outside the checkout with the wheel installed (dependencies from the index;
+    pip's cache is left on on purpose)."""
+    base = tmp_path_factory.mktemp("installed")
+    assert not base.is_relative_to(ROOT)
+    venv = base / "venv"
+    _ok(_run([sys.executable, "-m", "venv", venv], cwd=base, timeout=120))
+    _ok(_run([venv / "bin/python", "-m", "pip", "install", built.wheel], cwd=base, timeout=600))
+    return venv
+
+
+def test_installed_wheel_renders_reports_outside_the_checkout(venv: Path, tmp_path: Path) -> None:
     assert not tmp_path.is_relative_to(ROOT)
-    venv = tmp_path / "venv"
-    _ok(_run([sys.executable, "-m", "venv", venv], cwd=tmp_path, timeout=120))
-    # Dependencies come from the index; pip's cache is left on on purpose.
-    _ok(_run([venv / "bin/python", "-m", "pip", "install", built.wheel], cwd=tmp_path, timeout=600))
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -188,3 +201,17 @@ def test_installed_wheel_renders_reports_outside_the_checkout(built: Built, tmp_
         assert f'href="{named[0]}' in overview, f"index.html does not link {named[0]}"
         if customer == "Bäckerei Sonnenschein":  # its five hosts in demo_run()
             assert HEADLINE in pages[named[0]]
+
+
+def test_installed_wheel_keeps_history_outside_the_checkout(venv: Path, tmp_path: Path) -> None:
+    """The migrations travel in the wheel: the installed auditor creates, fills and reads a store."""
+    db = f"sqlite:///{tmp_path / 'state' / 'history.sqlite'}"
+    auditor = venv / "bin" / "auditor"
+    created = _ok(_run([auditor, "db", "upgrade", "--db", db], cwd=tmp_path, timeout=120))
+    assert created.strip().endswith("schema empty -> 0001")
+    results = write_results(demo_run(), tmp_path / "results")
+    imported = _ok(_run([auditor, "import", results, "--db", db], cwd=tmp_path, timeout=120))
+    assert imported.strip().endswith("imported")
+    out = tmp_path / "again"
+    _ok(_run([auditor, "report", "--from-db", "--db", db, "--out", out], cwd=tmp_path, timeout=120))
+    assert "Erster Lauf in der Historie" in (out / "baeckerei-sonnenschein.html").read_text("utf-8")
