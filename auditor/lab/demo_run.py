@@ -18,6 +18,7 @@ from auditor.lab.spec import REFLECTOR
 from auditor.run import ExitCode
 
 DEMO_STATE = Path(".lab/demo")
+DEMO_HISTORY = Path(".lab/demo-history.sqlite")  # kept between demos: the second shows changes
 _MEANING: dict[int, str] = {
     ExitCode.COMPLIANT: "every host compliant",
     ExitCode.NOT_COMPLIANT: "some hosts fail a requirement (expected in the demo)",
@@ -39,6 +40,8 @@ def audit_command(lab: Lab, inventory: Path, out_dir: Path) -> list[str]:
         "--expected-network", "203.0.113.0/24",
         "--timezone", "Europe/Berlin",
         "--out", str(out_dir),
+        "--db", f"sqlite:///{DEMO_HISTORY.resolve()}",
+        "--metrics", str(out_dir / "auditor.prom"),
     ]  # fmt: skip
 
 
