@@ -240,12 +240,14 @@ def _fields(settings: SshSettings) -> dict[str, object]:
 def _cmd_report(args: argparse.Namespace) -> int:
     from auditor.report.when import zone
     from auditor.report.write import write_reports
-    from auditor.results import ResultsError, read_results
+    from auditor.results import ResultsError, read_results, write_results
 
     zone(args.timezone)  # a bad --timezone is a usage error before anything is written
     if args.from_db:
         run, changes = cli_history.run_from_store(args.db, args.run)
         out_dir: Path = args.out or Path("reports")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_results(run, out_dir)  # the overview links it: the night's results, as it was
     else:
         if args.run:
             raise ConfigError("--run needs --from-db")

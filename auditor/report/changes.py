@@ -27,8 +27,8 @@ assert set(ORDER) == set(KINDS)
 class ChangeLine:
     host: str
     href: str
-    check_id: str
-    check: str  # the profile's label
+    check_id: str  # space-separated when the row holds several checks (data-check)
+    check: str  # the profile's labels
     kind: str
     verdict: str
     verdict_text: str
@@ -66,12 +66,14 @@ def changes_view(
         known = changes.of(host.customer, host.name)
         for change in known.checks if known else ():
             found[change.kind].append((known, change, href))  # type: ignore[arg-type]
+    position = {c.id: n for n, c in enumerate(run.checks)}
     groups = []
     for kind in ORDER:
         items = found[kind]
+        items.sort(key=lambda i: position.get(i[1].check_id, len(position)))  # profile order
         if kind == "open":  # oldest streak first: the longest-standing problem leads
             items.sort(key=lambda i: (i[1].since is None, i[1].since or changes.started_at))
-        lines = tuple(_line(h, c, href, labels, words, lang, tz) for h, c, href in items)
+        lines = _merged(tuple(_line(h, c, href, labels, words, lang, tz) for h, c, href in items))
         if lines:
             groups.append(ChangeGroup(kind, words.t(f"ui.change_{kind}"), lines))
     if changes.previous_run is None:
@@ -105,6 +107,20 @@ def _line(
         verdict_text=words.verdict(Verdict(change.verdict)),
         since=since,
     )
+
+
+def _merged(lines: tuple[ChangeLine, ...]) -> tuple[ChangeLine, ...]:
+    """One row per host, verdict and date: an unreachable host is one row, not ten."""
+    rows: dict[tuple[str, str, str], ChangeLine] = {}
+    for line in lines:
+        key = (line.host, line.verdict, line.since)
+        known = rows.get(key)
+        rows[key] = line if known is None else ChangeLine(
+            known.host, known.href, f"{known.check_id} {line.check_id}",
+            f"{known.check}, {line.check}", known.kind, known.verdict, known.verdict_text,
+            known.since,
+        )  # fmt: skip
+    return tuple(rows.values())
 
 
 def counts_text(hosts: Sequence[HostResult], changes: RunChanges | None, words: Words) -> str:
