@@ -7,6 +7,9 @@ not matter; what is tested is what the run writes, prints and refuses.
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -126,3 +129,26 @@ def test_db_upgrade_creates_and_a_bad_url_is_one_line(tmp_path: Path) -> None:
     assert bad.returncode == 4 and len(bad.stderr.splitlines()) == 1
     with pytest.raises(HistoryError):
         HistoryStore.open("nonsense://")
+
+
+def test_sigterm_marks_the_run_interrupted_at_once(
+    nightly: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    """systemd stops a run with SIGTERM: the run is marked, not left 'running'."""
+    inventory, profile, db = nightly
+    started = subprocess.Popen(
+        [sys.executable, "-m", "auditor", "run", "-i", str(inventory), "--profile", str(profile),
+         "--db", db, "--out", str(tmp_path / "out")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    store = HistoryStore.open(db)
+    for _ in range(200):  # bounded: the run row appears within a second or two
+        if [r for r in store.runs() if r.status == "running"]:
+            break
+        time.sleep(0.02)
+    started.send_signal(signal.SIGTERM)
+    _, stderr = started.communicate(timeout=30)
+    assert started.returncode == 143
+    assert stderr.strip().endswith("terminated (SIGTERM); the run is marked interrupted")
+    (info,) = store.runs()
+    assert info.status == "interrupted"
