@@ -13,9 +13,9 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from auditor import __version__, cli_history
+from auditor import __version__, cli_history, cli_mail
 from auditor.errors import ConfigError, HistoryBusy
 from auditor.model import Role, Target
 from auditor.progress import ProgressLine
@@ -24,6 +24,9 @@ from auditor.summary import format_summary
 from auditor.transports.registry import TransportSettings
 from auditor.transports.ssh import HostKeyPolicy, SshSettings
 from auditor.transports.winrm import WinrmSettings
+
+if TYPE_CHECKING:
+    from auditor.history.store import HistoryStore
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Proves, per customer, that each host meets the remote-maintenance "
         "prerequisites (TeamViewer egress, DNS, admin credentials, TeamViewer Host).",
         epilog="Exit codes of 'run': 0 compliant, 1 not compliant, 2 some hosts not audited, "
-        "3 changed host key, 4 usage error, 5 internal error, 6 history store in use.",
+        "3 changed host key, 4 usage error, 5 internal error, 6 history store in use, "
+        "7 mail failed.",
     )
     parser.add_argument("--version", action="version", version=f"auditor {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -120,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="for cron and timers: no progress, no summary; problems on stderr")  # fmt: skip
     run.add_argument("--metrics", type=Path, metavar="FILE",
                      help="write Prometheus textfile-collector metrics to FILE")  # fmt: skip
+    run.add_argument("--mail", action="store_true",
+                     help="then mail each customer its report (auditor_report_to, --to)")  # fmt: skip
+    cli_mail.add_mail_args(run)
 
     report = sub.add_parser(
         "report", help="render the HTML reports again from a results file (no host is contacted)"
@@ -166,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plan_args(judge)
 
     cli_history.add_parsers(sub)
+    cli_mail.add_parser(sub)
 
     from auditor import reflector
 
@@ -206,6 +214,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         history=not args.no_history,
         metrics=args.metrics,
     )
+    mail_settings = cli_mail.settings_for(args) if args.mail else None  # checked before auditing
     progress = ProgressLine.if_terminal(quiet=args.quiet)
     try:
         outcome = execute(options, profile, TransportSettings(ssh, winrm), events=progress)
@@ -223,7 +232,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"results: {(outcome.out_dir / 'results.json').resolve()}")
         if outcome.store:
             print(f"history: {outcome.store} (run {run.run_id})")
-    return exit_code_for(run)
+    code = exit_code_for(run)
+    if args.mail:
+        store = _store_after(options)
+        sent = cli_mail.send_all(run, list(outcome.targets), args, mail_settings, store,
+                                 outcome.changes)  # fmt: skip
+        if any(o.status == "failed" for o in sent) and code != ExitCode.SECURITY:
+            code = ExitCode.MAIL
+    return code
+
+
+def _store_after(options: RunOptions) -> HistoryStore | None:
+    """The run's history store again, to record the mails (None with --no-history)."""
+    if not options.history:
+        return None
+    from auditor.history.store import HistoryStore
+
+    return HistoryStore.open(options.db)
 
 
 def _ssh_config(path: str | None) -> str | None:
@@ -375,6 +400,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_by_hand(args)
         if args.command in cli_history.COMMANDS:
             return cli_history.dispatch(args)
+        if args.command == "mail":
+            return cli_mail.dispatch(args)
         from auditor import reflector
 
         return reflector.run(args)

@@ -246,6 +246,8 @@ class Target:
     key_file: str | None = None
     become_password: Secret | None = None
     unattended: bool = False
+    report_to: tuple[str, ...] = ()  # auditor_report_to: who gets the customer's report
+    report_cc: tuple[str, ...] = ()  # auditor_report_cc
     groups: tuple[str, ...] = ()
     source: str = ""
     # The OpenSSH arguments Ansible would put before the host name (inventory/ssh_args.py),

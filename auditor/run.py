@@ -22,10 +22,7 @@ from auditor.engine import Engine, EngineEvents, Fanout, now_iso
 from auditor.errors import InventoryError
 from auditor.history.changes import RunChanges
 from auditor.inventory import InventoryLoad, load_inventory
-from auditor.model import (
-    RunResult,
-    Stage,
-)
+from auditor.model import RunResult, Stage, Target
 from auditor.profile import Profile
 from auditor.report.write import write_reports
 from auditor.results.io import write_results
@@ -46,6 +43,7 @@ class ExitCode(enum.IntEnum):
     USAGE = 4  # bad command line, profile or inventory: nothing audited
     INTERNAL = 5  # a bug in the auditor
     BUSY = 6  # another run holds the history store: nothing audited
+    MAIL = 7  # the run completed, but some customer's report could not be mailed
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +69,7 @@ class RunOutcome:
     changes: RunChanges | None = None
     store: str | None = None  # the history store, password hidden
     warnings: tuple[str, ...] = ()
+    targets: tuple[Target, ...] = ()  # what the inventory said (recipients for --mail)
 
 
 def exit_code_for(run: RunResult) -> ExitCode:
@@ -166,7 +165,8 @@ def _audit(
 
         write_metrics(run, options.metrics, exit_code=exit_code_for(run),
                       duration_s=time.monotonic() - clock)  # fmt: skip
-    return RunOutcome(run, options.out_dir, changes, store.shown if store else None, warnings)
+    return RunOutcome(run, options.out_dir, changes, store.shown if store else None, warnings,
+                      tuple(load.targets))  # fmt: skip
 
 
 def _recorder(store: HistoryStore, run: RunResult) -> Recorder:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from auditor.errors import HistoryError
 from auditor.history import lock, schema
 from auditor.history.changes import HostState, RunChanges, compute
-from auditor.history.tables import CheckRow, FindingRow, HostRow, RunRow
+from auditor.history.tables import CheckRow, FindingRow, HostRow, MailRow, RunRow
 from auditor.model import Finding, HostResult, RunResult, Verdict
 from auditor.results.schema import host_doc, host_from, run_from_parts, run_parts
 
@@ -362,6 +362,24 @@ class HistoryStore:
             ).first()  # fmt: skip
         return compute(run_id, started, [_state(r) for r in rows], previous,
                        utc(earlier) if earlier is not None else None)  # fmt: skip
+
+    # --- mails ----------------------------------------------------------------------------
+    def mail_sent(self, run_id: str, customer: str) -> MailRow | None:
+        """The successful mail of ``customer``'s report of ``run_id``, if there was one."""
+        with self._session() as session:
+            return session.scalars(
+                select(MailRow).where(MailRow.run_id == run_id, MailRow.customer == customer,
+                                      MailRow.status == "sent").order_by(MailRow.at)
+            ).first()  # fmt: skip
+
+    def record_mail(
+        self, run_id: str, customer: str, status: str, recipients: list[str],
+        message_id: str | None, error: str | None,
+    ) -> None:  # fmt: skip
+        with self._session.begin() as session:
+            session.add(MailRow(run_id=run_id, customer=customer, status=status,
+                                at=datetime.now(UTC), recipients=recipients,
+                                message_id=message_id, error=error))  # fmt: skip
 
     def count_runs(self) -> int:
         with self._session() as session:

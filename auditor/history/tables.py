@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -102,3 +102,19 @@ class FindingRow(Base):
     severity: Mapped[str] = mapped_column(String(16))
     targets: Mapped[list[Any]] = mapped_column(JSON)
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class MailRow(Base):
+    """One attempt to mail one customer its report of one run (``auditor mail``)."""
+
+    __tablename__ = "mails"
+    __table_args__ = (Index("ix_mails_run_customer", "run_id", "customer"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(64))
+    customer: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))  # sent | failed
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recipients: Mapped[list[Any]] = mapped_column(JSON)
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(Text)

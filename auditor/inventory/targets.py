@@ -24,6 +24,7 @@ the host still gets a best-effort :class:`Target` so that it is reported.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
@@ -146,9 +147,18 @@ READ_VARS: frozenset[str] = (
     | set(winrm_vars.WINRM_VARS)
     | set(winrm_vars.PSRP_VARS)
     | SECRET_VARS
-    | {"ansible_connection", "auditor_customer", "auditor_role", "auditor_unattended"}
+    | {
+        "ansible_connection",
+        "auditor_customer",
+        "auditor_role",
+        "auditor_unattended",
+        "auditor_report_to",
+        "auditor_report_cc",
+    }
 )
 
+# name@domain, the domain with a dot; enough to catch a typo, SMTP decides the rest.
+_MAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 # Ansible's boolean(): these strings (case-insensitive) and numbers, nothing else.
 _TRUE = frozenset(("y", "yes", "on", "1", "true", "t"))
 _FALSE = frozenset(("n", "no", "off", "0", "false", "f"))
@@ -191,6 +201,8 @@ def to_target(host: ResolvedHost) -> tuple[Target, tuple[InventoryProblem, ...]]
         key_file=key_file,
         become_password=_secret(host, _BECOME_PASSWORD),
         unattended=_unattended(host, out),
+        report_to=_addresses(host, "auditor_report_to", out),
+        report_cc=_addresses(host, "auditor_report_cc", out),
         groups=host.groups,
         source=host.source,
         ssh_pieces=ssh.pieces if ssh else (),
@@ -284,6 +296,25 @@ def _role(host: ResolvedHost, out: _Collector) -> Role:
         allowed = ", ".join(r.value for r in Role)
         out.add(host.vars.get("auditor_role"), f"auditor_role {raw!r} is not one of {allowed}")
         return Role.SERVER
+
+
+def _addresses(host: ResolvedHost, name: str, out: _Collector) -> tuple[str, ...]:
+    """Mail recipients: a YAML list, or one string with commas or semicolons between them."""
+    var = host.vars.get(name)
+    if var is None or var.value is None:
+        return ()
+    raw = var.value
+    items = list(raw) if isinstance(raw, list | tuple) else str(raw).replace(";", ",").split(",")
+    found = []
+    for item in items:
+        address = str(item).strip()
+        if not address:
+            continue
+        if not _MAIL.match(address):
+            out.add(var, f"{name}: {address!r} is not a mail address")
+            continue
+        found.append(address)
+    return tuple(dict.fromkeys(found))
 
 
 def _unattended(host: ResolvedHost, out: _Collector) -> bool:

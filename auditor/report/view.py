@@ -12,13 +12,24 @@ number of failed checks.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from auditor.history.changes import RunChanges
-from auditor.model import STAGE_ORDER, Check, CheckInfo, HostResult, Role, RunResult, Verdict
+from auditor.model import (
+    STAGE_ORDER,
+    Check,
+    CheckInfo,
+    HostResult,
+    Owner,
+    Role,
+    RunResult,
+    Stage,
+    Verdict,
+)
 from auditor.report.changes import ChangesView, changes_view
 from auditor.report.evidence import EvidenceRow, Fact, access_facts, evidence_of, text
 from auditor.report.finding import Described, HostFinding, Segment, describe, host_findings
@@ -39,6 +50,9 @@ class ReportOptions:
     lang: str = "de"
     tz: tzinfo = field(default_factory=lambda: ZoneInfo("UTC"))
     changes: RunChanges | None = None
+    # "customer": the page mailed to the customer, without what is the MSP's own business:
+    # how hosts were reached (accounts, keys, jump hosts), the MSP's notes, inventory details
+    audience: str = "msp"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +138,13 @@ def host_view(run: RunResult, host: HostResult, index: int, options: ReportOptio
     since = credential_since(host, parse(run.started_at), options)
     found = host_findings(host, [c.id for c in run.checks])
     findings = tuple(_finding_view(f, host, words, labels, since) for f in found)
-    notes = tuple(_finding_view(HostFinding(n, ()), host, words, labels, since) for n in host.notes)
+    customer = options.audience == "customer"
+    shown_notes = [n for n in host.notes if not (customer and n.owner is Owner.MSP)]
+    notes = tuple(
+        _finding_view(HostFinding(n, ()), host, words, labels, since) for n in shown_notes
+    )
+    if customer and host.stage is Stage.INVENTORY:  # the MSP's inventory file and variables
+        findings = tuple(dataclasses.replace(f, detail="") for f in findings)
     evidence = tuple(
         _evidence_view(infos[c.id], checks[c.id], words, options)
         for c in run.checks
@@ -144,7 +164,7 @@ def host_view(run: RunResult, host: HostResult, index: int, options: ReportOptio
         cells=cells,
         findings=findings,
         notes=notes,
-        access=access_facts(host.access, words),
+        access=() if customer else access_facts(host.access, words),
         evidence=evidence,
     )
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.browser import ARTIFACTS
 from tests.report.conftest import (
-    ARTIFACTS,
     Opened,
     assert_findings_agree_with_cells,
     english_outside_evidence,
