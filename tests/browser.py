@@ -1,7 +1,7 @@
 """A real headless Chromium for looking at pages as a person would (reports, mailed reports).
 
-One browser per session (Debian's ``/usr/bin/chromium`` driven by
-Playwright), registered by tests/conftest.py so that every folder shares it;
+One browser per test module (Debian's ``/usr/bin/chromium`` driven by
+Playwright), registered by tests/conftest.py so that every folder can use it;
 one fresh context per page with JavaScript **off** (reports must not need
 it). Every request is intercepted: anything but the page's own file is
 recorded and aborted, so a test can assert that nothing leaves the file.
@@ -43,8 +43,16 @@ class Opened:
         return " ".join(self.page.locator(selector).all_inner_texts())
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium per test module that looks at pages (about half a second each).
+
+    Not per session: Playwright's sync API keeps an event loop running on the
+    main thread while it is open, and every later test that calls
+    ``asyncio.run`` (the reflector's, the engine's) would fail with "cannot be
+    called from a running event loop". A package's browser closes when its
+    tests are done.
+    """
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

@@ -61,7 +61,7 @@ from auditor.lab import Fault, HostSpec, Lab, LabSpec, unique_prefix
 from auditor.lab.inventory import write_inventory
 from auditor.lab.spec import RESOLVER_HIJACK, RESOLVER_NXDOMAIN, RESOLVER_SERVFAIL, WindowsSpec
 from auditor.model import Role, Secret
-from tests.browser import browser, open_report  # noqa: F401 (fixtures: one Chromium for all)
+from tests.browser import browser, open_report  # noqa: F401 (fixtures: one Chromium per module that uses it)
 from tests.engine.conftest import Audit, add_admin_hosts, add_extra_hosts, audit_lab
 
 # No test writes to the real user's history store: a run without --db uses this one
