@@ -228,6 +228,22 @@ class WinrmOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceOptions:
+    """How a network device's CLI is driven (``ansible_connection: network_cli``).
+
+    ``platform`` is the auditor's key for ``ansible_network_os`` (``ios``,
+    ``nxos``, ``eos``, ``junos``, ``fortios``, ``routeros``, ``panos``:
+    ``devices/platforms.py``); ``network_os`` is the value as the inventory
+    wrote it. ``become`` is ``ansible_become`` with ``ansible_become_method:
+    enable``: enter enable mode with ``ansible_become_password`` as the secret.
+    """
+
+    platform: str
+    network_os: str
+    become: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Target:
     """One host to audit, with Ansible's variable precedence already applied.
 
@@ -259,6 +275,8 @@ class Target:
     key_passphrase: Secret | None = None  # ansible_private_key_passphrase: for private_key only
     # How a Windows host's WinRM listener is reached (inventory/winrm_vars.py); None otherwise.
     winrm: WinrmOptions | None = None
+    # How a network device's CLI is driven (inventory/device_vars.py); None otherwise.
+    device: DeviceOptions | None = None
 
     @property
     def ssh_args(self) -> tuple[str, ...]:

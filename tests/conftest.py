@@ -45,6 +45,12 @@ win401      Windows: the inventory's password is wrong (HTTP 401)
 windeny     Windows: the login works, WinRM denies the account ("Access is denied")
 windrop     Windows: the listener closes every connection without an answer
 winslow     Windows: the listener answers later than any client waits
+ios15 ...   network devices (lab/netdev.py emulates their CLI over SSH; ``DEVICES`` below):
+            IOS at level 1 with enable to 15, level 1 and 7 without enable, a wrong
+            enable secret, no enable secret on the device, a wrong login password; EOS
+            at 15; NX-OS network-operator; Junos read-only and super-user; FortiOS
+            prof_admin and super_admin; RouterOS full; PAN-OS superuser; a slow device,
+            one that hangs at ``show privilege``, one that closes during ``show version``
 =========== ============================================================
 """
 
@@ -54,12 +60,19 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from auditor.lab import Fault, HostSpec, Lab, LabSpec, unique_prefix
 from auditor.lab.inventory import write_inventory
-from auditor.lab.spec import RESOLVER_HIJACK, RESOLVER_NXDOMAIN, RESOLVER_SERVFAIL, WindowsSpec
+from auditor.lab.spec import (
+    RESOLVER_HIJACK,
+    RESOLVER_NXDOMAIN,
+    RESOLVER_SERVFAIL,
+    DeviceSpec,
+    WindowsSpec,
+)
 from auditor.model import Role, Secret
 from tests.browser import browser, open_report  # noqa: F401 (fixtures: one Chromium per module that uses it)
 from tests.engine.conftest import Audit, add_admin_hosts, add_extra_hosts, audit_lab
@@ -70,6 +83,31 @@ os.environ["AUDITOR_DB"] = f"sqlite:///{tempfile.mkdtemp(prefix='auditor-tests-'
 
 AUDIT_PASSWORD = Secret("Lab-Audit-4711")
 CUSTOMER = "Testkunde GmbH"
+
+
+def _device(name: str, platform: str, privilege: int | str, **options: Any) -> HostSpec:
+    return HostSpec(name, CUSTOMER, Role.NETWORK, device=DeviceSpec(platform, privilege, **options))
+
+
+DEVICES = (
+    _device("ios15", "ios", 1, become=True),
+    _device("ios1", "ios", 1),
+    _device("ios7", "ios", 7),
+    _device("iosbadsec", "ios", 1, become=True, wrong_secret=True),
+    _device("iosnosec", "ios", 1, become=True, enable_secret=False),
+    _device("iosbadpw", "ios", 15, wrong_password=True),
+    _device("eosadm", "eos", 15),
+    _device("nxosop", "nxos", "network-operator"),
+    _device("junosro", "junos", "read-only"),
+    _device("junossu", "junos", "super-user"),
+    _device("fortiprof", "fortios", "prof_admin"),
+    _device("fortisuper", "fortios", "super_admin"),
+    _device("rosfull", "routeros", "full"),
+    _device("panossu", "panos", "superuser"),
+    _device("devslow", "ios", 15, delay_s=1.0),
+    _device("devhang", "ios", 15, hang_on="show privilege"),
+    _device("devclose", "junos", "super-user", close_on="show version"),
+)
 
 TEST_SPEC = LabSpec(
     name="test",
@@ -113,6 +151,7 @@ TEST_SPEC = LabSpec(
         HostSpec("windeny", CUSTOMER, windows=WindowsSpec(behaviour="deny")),
         HostSpec("windrop", CUSTOMER, windows=WindowsSpec(behaviour="drop")),
         HostSpec("winslow", CUSTOMER, windows=WindowsSpec(behaviour="slow")),
+        *DEVICES,
     ),
 )  # fmt: skip
 

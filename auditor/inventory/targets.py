@@ -29,8 +29,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 
-from auditor.inventory import ssh_args, winrm_vars
-from auditor.model import Connection, InventoryProblem, Role, Secret, Target, WinrmOptions
+from auditor.inventory import device_vars, ssh_args, winrm_vars
+from auditor.model import (
+    Connection,
+    DeviceOptions,
+    InventoryProblem,
+    Role,
+    Secret,
+    Target,
+    WinrmOptions,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +154,7 @@ READ_VARS: frozenset[str] = (
     | {name for names in _SSH_OPTIONS.values() for name in names}
     | set(winrm_vars.WINRM_VARS)
     | set(winrm_vars.PSRP_VARS)
+    | set(device_vars.DEVICE_VARS)
     | SECRET_VARS
     | {
         "ansible_connection",
@@ -189,11 +198,12 @@ def to_target(host: ResolvedHost) -> tuple[Target, tuple[InventoryProblem, ...]]
     inline_key = _last(host, _PRIVATE_KEY) is not None
     ssh = _ssh_args(host, out, port, user, key_file, inline_key) if aliases is _SSH else None
     winrm = _winrm(host, out, aliases, port, user)
+    device = _device(host, out) if connection is Connection.NETWORK_CLI else None
     target = Target(
         name=host.name,
         address=address,
         customer=customer,
-        role=_role(host, out),
+        role=_role(host, out, connection),
         connection=connection,
         port=port,
         user=user,
@@ -210,6 +220,7 @@ def to_target(host: ResolvedHost) -> tuple[Target, tuple[InventoryProblem, ...]]
         private_key=_secret(host, _PRIVATE_KEY) if aliases is _SSH else None,
         key_passphrase=_secret(host, _KEY_PASSPHRASE) if aliases is _SSH else None,
         winrm=winrm,
+        device=device,
     )
     problems = tuple(replace(p, customer=customer) for p in out.problems)
     return target, problems
@@ -286,16 +297,31 @@ def _secret(host: ResolvedHost, names: tuple[str, ...]) -> Secret | None:
     return found[1].value if found and isinstance(found[1].value, Secret) else None
 
 
-def _role(host: ResolvedHost, out: _Collector) -> Role:
+def _role(host: ResolvedHost, out: _Collector, connection: Connection) -> Role:
+    """``auditor_role``; a device reached over network_cli is a network device unless told.
+
+    network_cli runs no payload, so a server or workstation role there would
+    promise checks the auditor cannot make: that is a problem for the host.
+    """
     raw = _text(host, ("auditor_role",), out)
+    device = connection is Connection.NETWORK_CLI
     if raw is None:
-        return Role.SERVER
+        return Role.NETWORK if device else Role.SERVER
     try:
-        return Role(raw.strip().lower())
+        role = Role(raw.strip().lower())
     except ValueError:
         allowed = ", ".join(r.value for r in Role)
         out.add(host.vars.get("auditor_role"), f"auditor_role {raw!r} is not one of {allowed}")
-        return Role.SERVER
+        return Role.NETWORK if device else Role.SERVER
+    if device and role is not Role.NETWORK:
+        out.add(
+            host.vars.get("auditor_role"),
+            f"auditor_role {raw!r} does not fit ansible_connection network_cli "
+            "(a device's CLI runs no probe; use auditor_role network, or ssh for a host "
+            "with a shell)",
+        )
+        return Role.NETWORK
+    return role
 
 
 def _addresses(host: ResolvedHost, name: str, out: _Collector) -> tuple[str, ...]:
@@ -389,6 +415,16 @@ def _winrm(
         return None
     values = {name: var.value for name, var in host.vars.items()}
     options, problems = winrm_vars.OPTION_READERS[plugin](values, port, user)
+    for problem in problems:
+        var = host.vars.get(problem.var) if problem.var else None
+        out.add(var, problem.message)
+    return options
+
+
+def _device(host: ResolvedHost, out: _Collector) -> DeviceOptions | None:
+    """network_cli's platform and enable settings (inventory/device_vars.py)."""
+    values = {name: var.value for name, var in host.vars.items()}
+    options, problems = device_vars.device_options(values)
     for problem in problems:
         var = host.vars.get(problem.var) if problem.var else None
         out.add(var, problem.message)

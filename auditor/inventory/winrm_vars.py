@@ -37,8 +37,8 @@ naming the variable, and the host is not contacted.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
+from auditor.inventory.var_reader import Problem, VarReader
 from auditor.model import DEFAULT_OPERATION_TIMEOUT_S, DEFAULT_READ_TIMEOUT_S, WinrmOptions
 
 # pywinrm's transports (winrm.FEATURE_SUPPORTED_AUTHTYPES of 0.5).
@@ -97,77 +97,13 @@ _PSRP_AUTH = {
     "credssp": "credssp",
 }
 _AUTH_MEANING = {"plaintext": "HTTP Basic", "ssl": "HTTP Basic over HTTPS"}  # pywinrm's names
-_TRUE = frozenset(("y", "yes", "on", "1", "true", "t"))
-_FALSE = frozenset(("n", "no", "off", "0", "false", "f"))
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """A variable the plugin would not accept; ``var`` names it (None: the host as a whole)."""
-
-    var: str | None
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Reader:
-    """Typed access to one host's variables, collecting problems as it goes."""
-
-    values: Mapping[str, object]
-    problems: list[Problem]
-
-    def text(self, name: str) -> str | None:
-        value = self.values.get(name)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.problems.append(Problem(name, f"{name} must be a string"))
-            return None
-        return str(value).strip()
-
-    def choice(self, name: str, allowed: tuple[str, ...], default: str) -> str:
-        text = self.text(name)
-        if text is None:
-            return default
-        if text.lower() not in allowed:
-            self.problems.append(
-                Problem(name, f"{name} {text!r} is not one of {', '.join(allowed)}")
-            )
-            return default
-        return text.lower()
-
-    def integer(self, name: str) -> int | None:
-        value = self.values.get(name)
-        if value is None:
-            return None
-        text = str(value).strip()
-        if isinstance(value, bool) or not text.isdigit() or int(text) < 1:
-            self.problems.append(
-                Problem(name, f"{name} {value!r} is not a whole number of seconds")
-            )
-            return None
-        return int(text)
-
-    def boolean(self, name: str, default: bool) -> bool:
-        value = self.values.get(name)
-        if value is None:
-            return default
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        self.problems.append(Problem(name, f"{name} {value!r} is not a boolean"))
-        return default
 
 
 def winrm_options(
     values: Mapping[str, object], port: int | None, user: str | None
 ) -> tuple[WinrmOptions, tuple[Problem, ...]]:
     """The winrm plugin's settings from a host's variables (``port``, ``user`` already resolved)."""
-    read = _Reader(values, [])
+    read = VarReader(values, [])
     chosen_port = port or 5986
     scheme = read.choice("ansible_winrm_scheme", ("http", "https"), "")
     scheme = scheme or ("http" if chosen_port == 5985 else "https")
@@ -208,7 +144,7 @@ def psrp_options(
     values: Mapping[str, object], port: int | None
 ) -> tuple[WinrmOptions, tuple[Problem, ...]]:
     """The psrp plugin's settings, mapped onto the same WS-Management endpoint."""
-    read = _Reader(values, [])
+    read = VarReader(values, [])
     protocol = read.choice("ansible_psrp_protocol", ("http", "https"), "")
     if not protocol:
         protocol = "https" if port is None or port != 5985 else "http"
@@ -254,7 +190,7 @@ def psrp_options(
     return _checked(options, read, "ansible_psrp_read_timeout")
 
 
-def _auth_list(read: _Reader, scheme: str, user: str | None) -> tuple[str, ...]:
+def _auth_list(read: VarReader, scheme: str, user: str | None) -> tuple[str, ...]:
     """``ansible_winrm_transport`` as the plugin reads it, else the plugin's guess."""
     raw = read.values.get("ansible_winrm_transport")
     if raw is None or raw == [] or raw == "":
@@ -279,7 +215,7 @@ def _auth_list(read: _Reader, scheme: str, user: str | None) -> tuple[str, ...]:
 
 
 def _checked(
-    options: WinrmOptions, read: _Reader, read_timeout_var: str
+    options: WinrmOptions, read: VarReader, read_timeout_var: str
 ) -> tuple[WinrmOptions, tuple[Problem, ...]]:
     """pywinrm's own rule: the read timeout must exceed the operation timeout."""
     if options.operation_timeout_s >= options.read_timeout_s:

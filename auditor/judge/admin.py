@@ -27,6 +27,19 @@ or ``credentials.uac_filtered_builtin`` for the RID-500 account); not a member
 -> fail (``credentials.not_administrator``). A login WinRM refuses to a
 non-administrator (stage ``auth``) is ``credentials.winrm_denied``.
 
+Network devices (the section has ``device``; ``devices/dialog.py``): the
+privilege as the device states it, never the prompt. Level platforms (IOS,
+EOS): the highest level -> pass (``admin.device_level``); enable refused the
+secret -> ``credentials.enable_secret_wrong``; it asked for one the inventory
+does not hold -> ``credentials.enable_secret_missing``; enable refused for
+another reason -> ``credentials.enable_refused``; otherwise a lower level ->
+``credentials.device_level_low``. Role platforms (NX-OS, Junos, FortiOS,
+RouterOS, PAN-OS): the platform's highest role -> pass
+(``admin.device_role``); a role that may not change the configuration ->
+``credentials.device_read_only``; any other -> ``credentials.device_role_limited``.
+An answer that states no privilege -> ``admin.unproven``; a session that
+ended or hung first -> ``admin.not_observed``.
+
 A refused login (stage ``auth``) is ``credentials.refused`` or, when the
 inventory held no usable secret, ``credentials.missing``; both fail.
 
@@ -39,7 +52,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor.judge.evidence import Context, Item, Obs, single
-from auditor.model import Check, Finding
+from auditor.model import Check, Finding, ParamValue
 from auditor.profile.schema import CheckSpec
 
 # The finding code of each way credentials fall short, and the contract state it proves.
@@ -51,6 +64,16 @@ _STATE_OF = {
     "admin.sudo_nopasswd": "admin",
     "admin.sudo_password": "admin",
     "admin.token_admin": "admin",
+    "admin.device_level": "admin",
+    "admin.device_role": "admin",
+    "credentials.enable_secret_wrong": "auth_failed",
+    "credentials.enable_secret_missing": "credentials_missing",
+}
+# What enable said, in the words of the finding it leads to.
+_ENABLE_FINDING = {
+    "wrong_secret": "credentials.enable_secret_wrong",
+    "no_secret": "credentials.enable_secret_missing",
+    "refused": "credentials.enable_refused",
 }
 _ADMINISTRATORS = "S-1-5-32-544"
 
@@ -69,6 +92,9 @@ def judge(check_id: str, spec: CheckSpec, plan: Obs, observations: Obs, ctx: Con
     if section.get("status") in ("timeout", "error"):
         text = f"admin rights could not be observed: {section.get('error')}"
         return _decided(check_id, Item("admin.not_observed", text), evidence)
+    if section.get("device") is True:
+        evidence.update(_device_evidence(section, observations.get("device")))
+        return _decided(check_id, _device_rule(section, who, ctx), evidence)
     if "token" in section:
         evidence.update(_windows_evidence(section))
         return _decided(check_id, _windows_rule(section, who, ctx), evidence)
@@ -144,6 +170,76 @@ def _windows_rule(section: Mapping[str, Any], who: object, ctx: Context) -> Item
             "credentials.not_administrator", f"{who} is not a member of Administrators", (), params
         )
     return Item("admin.not_observed", f"the token's groups could not be read ({state!r})")
+
+
+def _device_rule(section: Mapping[str, Any], who: object, ctx: Context) -> Item:
+    """A network device: its stated level or role (module docstring)."""
+    params: dict[str, ParamValue | None] = {
+        "user": str(who) if who else None,
+        "observed_at": ctx.observed_at or None,
+    }
+    if section.get("status") != "ok":
+        return Item("admin.unproven", f"the device did not state the privilege of {who}")
+    if section.get("scheme") == "level":
+        level, highest = _int(section.get("level")), _int(section.get("highest_level"))
+        if level is None or highest is None:
+            return Item("admin.unproven", "the device did not state a privilege level")
+        if level >= highest:
+            return Item("admin.device_level", f"{who} has privilege level {level} of {highest}")
+        enable = section.get("enable")
+        status = enable.get("status") if isinstance(enable, Mapping) else None
+        if status in _ENABLE_FINDING:
+            message = enable.get("message") if isinstance(enable, Mapping) else None
+            if status == "refused":
+                params["message"] = str(message or "")[:200] or None
+            text = f"enable did not raise the privilege ({status}); level {level} of {highest}"
+            return Item(_ENABLE_FINDING[str(status)], text, (), params)
+        params.update(level=level, highest=highest)
+        text = f"{who} has privilege level {level}, below the highest level {highest}"
+        return Item("credentials.device_level_low", text, (), params)
+    role = section.get("role")
+    if not isinstance(role, str) or not role:
+        return Item("admin.unproven", "the device did not state the account's role")
+    params["role"] = role[:80]
+    if isinstance(section.get("highest_role"), str):
+        params["wanted"] = section["highest_role"][:80]
+    if section.get("full") is True:
+        return Item("admin.device_role", f"{who} has the role {role}, the platform's highest")
+    if section.get("configure") is False:
+        text = f"{who} has the read-only role {role}"
+        return Item("credentials.device_read_only", text, (), params)
+    text = f"{who} has the role {role}, not the platform's highest"
+    return Item("credentials.device_role_limited", text, (), params)
+
+
+def _device_evidence(section: Mapping[str, Any], device: object) -> dict[str, Any]:
+    """Platform, version and model as the device reports them; the privilege as it states it."""
+    facts = device if isinstance(device, Mapping) else {}
+    keys = ("platform", "label", "os", "version", "model", "hostname")
+    found: dict[str, Any] = {
+        "uid": None,
+        "device": {k: facts.get(k) for k in keys if facts.get(k) is not None},
+        "scheme": section.get("scheme"),
+    }
+    for key in ("level", "highest_level", "level_before_enable", "role", "highest_role", "full",
+                "configure", "permissions"):  # fmt: skip
+        if section.get(key) is not None:
+            found[key] = section[key]
+    enable = section.get("enable")
+    if isinstance(enable, Mapping):
+        found["enable"] = {k: enable.get(k) for k in ("status", "message") if enable.get(k)}
+    commands = section.get("commands")
+    if isinstance(commands, list):
+        found["commands"] = [
+            {"command": c.get("command"), "lines": c.get("lines")}
+            for c in commands
+            if isinstance(c, Mapping)
+        ]
+    return found
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _rid(section: Mapping[str, Any]) -> int | None:

@@ -122,6 +122,15 @@ CODES: Mapping[str, Code] = {
     "credentials.uac_filtered_builtin": Code(_FAIL, _IT, params=_LOGIN),
     "credentials.not_administrator": Code(_FAIL, _IT, params=_LOGIN),
     "credentials.winrm_denied": Code(_FAIL, _IT, params=_LOGIN),  # stage auth
+    # network devices: the privilege the device states (judge/admin.py)
+    "admin.device_level": Code(_PASS),
+    "admin.device_role": Code(_PASS),
+    "credentials.device_level_low": Code(_FAIL, _IT, params=(*_LOGIN, "level", "highest")),
+    "credentials.device_read_only": Code(_FAIL, _IT, params=(*_LOGIN, "role", "wanted")),
+    "credentials.device_role_limited": Code(_FAIL, _IT, params=(*_LOGIN, "role", "wanted")),
+    "credentials.enable_secret_wrong": Code(_FAIL, _IT, params=_LOGIN),
+    "credentials.enable_secret_missing": Code(_FAIL, _IT, params=_LOGIN),
+    "credentials.enable_refused": Code(_FAIL, _IT, params=(*_LOGIN, "message")),
     # --- TeamViewer Host --------------------------------------------------------------
     "teamviewer.host_running": Code(_PASS),
     "teamviewer.not_installed": Code(_FAIL, _IT),

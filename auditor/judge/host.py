@@ -23,10 +23,17 @@ def judge_checks(plan: Plan, observations: Mapping[str, object], ctx: Context) -
     checks = []
     for check_id, spec in plan.profile.checks.items():
         if check_id in plan.not_applicable:
-            checks.append(Check(check_id, Verdict.NOT_APPLICABLE, plan.not_applicable[check_id]))
+            checks.append(not_applicable(plan, check_id))
         else:
             checks.append(judge_check(check_id, spec, plan_doc, observations, ctx))
     return tuple(checks)
+
+
+def not_applicable(plan: Plan, check_id: str) -> Check:
+    """A check the contract does not ask of this host; ``why`` (a code) says for the report."""
+    why = plan.not_applicable_why.get(check_id)
+    evidence = {"not_applicable": why} if why else {}
+    return Check(check_id, Verdict.NOT_APPLICABLE, plan.not_applicable[check_id], evidence)
 
 
 def unaudited_checks(
@@ -41,7 +48,7 @@ def unaudited_checks(
     checks = []
     for check_id, spec in plan.profile.checks.items():
         if check_id in plan.not_applicable:
-            checks.append(Check(check_id, Verdict.NOT_APPLICABLE, plan.not_applicable[check_id]))
+            checks.append(not_applicable(plan, check_id))
         elif spec.kind == "admin" and stage_finding.code.startswith("credentials."):
             checks.append(login_refused(check_id, stage_finding, reason))
         else:

@@ -8,10 +8,11 @@ addresses. Needs root, ``ip``, ``nft``, ``sshd``, ``dnsmasq``, ``openssl``.
 
 from auditor.lab.build import Lab, LabHost, unique_prefix
 from auditor.lab.inventory import write_inventory
-from auditor.lab.spec import Fault, HostSpec, LabError, LabSpec
+from auditor.lab.spec import DeviceSpec, Fault, HostSpec, LabError, LabSpec
 from auditor.lab.state import clean_stale
 
 __all__ = [
+    "DeviceSpec",
     "Fault",
     "HostSpec",
     "Lab",

@@ -252,6 +252,11 @@ class Lab:
                 listener = made.listeners.get(h.name)
                 waits.append(services.start_wsman(h.ns, h.spec, h.address, host_dir, listener))
                 continue
+            if h.spec.device is not None:
+                pub, proc = services.start_netdev(h.ns, h.spec, h.address, host_dir)
+                pubs.append((h.address, pub, 22))
+                waits.append((proc, [("tcp", h.address, 22)]))
+                continue
             if not h.spec.sshd:
                 continue
             pub, proc = services.start_ssh_server(h.ns, h.spec, h.address, host_dir, keys_dir,

@@ -1,4 +1,5 @@
-"""The demo fleet: two customers, nine hosts (two of them Windows servers), a few realistic faults.
+"""The demo fleet: two customers, eleven hosts (two Windows servers, a switch and a firewall
+driven over their CLI), a few realistic faults.
 
 Used by ``python -m auditor.lab up --spec demo`` (``make demo``). What the
 report should show per host is written next to it.
@@ -6,7 +7,15 @@ report should show per host is written next to it.
 
 from __future__ import annotations
 
-from auditor.lab.spec import RESOLVER_GOOD, RESOLVER_HIJACK, Fault, HostSpec, LabSpec, WindowsSpec
+from auditor.lab.spec import (
+    RESOLVER_GOOD,
+    RESOLVER_HIJACK,
+    DeviceSpec,
+    Fault,
+    HostSpec,
+    LabSpec,
+    WindowsSpec,
+)
 from auditor.model import Role
 
 BAECKEREI = "Bäckerei Sonnenschein"
@@ -31,6 +40,9 @@ DEMO_SPEC = LabSpec(
         HostSpec("sonne-kasse", BAECKEREI, Role.WORKSTATION, faults=(Fault("tcp", 5938),)),
         # the router hands out a resolver that sinkholes everything
         HostSpec("sonne-nas", BAECKEREI, Role.NETWORK, resolvers=(RESOLVER_HIJACK, RESOLVER_GOOD)),
+        # the core switch (Cisco IOS XE): the audit account logs in at level 1 and enable,
+        # with the secret from the inventory, gives level 15: administrative access proven
+        HostSpec("sonne-sw1", BAECKEREI, Role.NETWORK, device=DeviceSpec("ios", 1, become=True)),
         # a proxy breaks TLS open
         HostSpec("weber-dc1", KANZLEI, Role.SERVER, intercept_tls=True, teamviewer="running"),
         # DNS only over UDP, and the full TeamViewer client instead of the Host module
@@ -43,6 +55,8 @@ DEMO_SPEC = LabSpec(
         ),
         # switched off / SSH disabled: unreachable, not "failed"
         HostSpec("weber-fw", KANZLEI, Role.NETWORK, sshd=False),
+        # the firewall (FortiGate): the account's admin profile is prof_admin, not super_admin
+        HostSpec("weber-fw2", KANZLEI, Role.NETWORK, device=DeviceSpec("fortios", "prof_admin")),
         # a Windows terminal server over WinRM/HTTPS: the local audit account is an
         # administrator, but UAC filters its token over the network (no admin rights)
         HostSpec(

@@ -7,6 +7,7 @@ writes its reports into ``reports/`` of the checkout.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +46,20 @@ def audit_command(lab: Lab, inventory: Path, out_dir: Path) -> list[str]:
     ]  # fmt: skip
 
 
+# The demo mails nothing: --dry-run writes each customer's message as an .eml to read.
+_MAIL_ENV = {**os.environ, "AUDITOR_MAIL_FROM": "MSP Prüfdienst <audit@msp.example>"}
+
+
+def mail_command(inventory: Path, outbox: Path) -> list[str]:
+    """``auditor mail --dry-run`` of the night's run: one .eml per customer, nothing sent."""
+    return [
+        sys.executable, "-m", "auditor", "mail",
+        "-i", str(inventory),
+        "--db", f"sqlite:///{DEMO_HISTORY.resolve()}",
+        "--dry-run", "--out", str(outbox),
+    ]  # fmt: skip
+
+
 def run_demo(out_dir: Path = Path("reports")) -> int:
     """0 when the audit ran to the end: the demo fleet has faults on purpose, so the
     auditor's own exit code (1 or 2 here) is shown, not passed on to make."""
@@ -56,6 +71,10 @@ def run_demo(out_dir: Path = Path("reports")) -> int:
         print("$ " + " ".join(command[5:]), flush=True)
         code = subprocess.run(command, check=False).returncode
         print(f"auditor exited {code}: {_MEANING.get(code, 'unexpected')}", flush=True)
+        if code in _MEANING and code < ExitCode.USAGE:
+            mail = mail_command(inventory, out_dir.resolve() / "outbox")
+            print("$ " + " ".join(mail[1:]), flush=True)
+            subprocess.run(mail, check=False, env=_MAIL_ENV)
         return 0 if code in _MEANING and code < ExitCode.USAGE else code
     finally:
         lab.down()

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from auditor.lab.spec import AUDIT_USER, WINDOWS_PASSWORD
+from auditor.lab.spec import (
+    AUDIT_USER,
+    DEVICE_ENABLE_SECRET,
+    DEVICE_PASSWORD,
+    DEVICE_USER,
+    WINDOWS_PASSWORD,
+)
 from auditor.names import ascii_slug
 
 if TYPE_CHECKING:
@@ -64,9 +70,36 @@ def _windows_vars(lab: Lab, host: LabHost) -> dict[str, str | int]:
     return found
 
 
+def _device_vars(host: LabHost) -> dict[str, str | int]:
+    """What an MSP's inventory says for a switch or firewall: network_cli, its OS, enable."""
+    device = host.spec.device
+    assert device is not None
+    found: dict[str, str | int] = {
+        "ansible_connection": "network_cli",
+        "ansible_network_os": device.network_os,
+        "ansible_host": host.address,
+        "ansible_user": DEVICE_USER,
+        "ansible_password": f"wrong-{DEVICE_PASSWORD}"
+        if device.wrong_password
+        else DEVICE_PASSWORD,
+        "auditor_customer": host.customer,
+        "auditor_role": str(host.role),
+    }
+    if device.become:
+        secret = DEVICE_ENABLE_SECRET
+        found.update(
+            ansible_become="yes",
+            ansible_become_method="enable",
+            ansible_become_password=f"wrong-{secret}" if device.wrong_secret else secret,
+        )
+    return found
+
+
 def _host_vars(lab: Lab, host: LabHost, common: str) -> dict[str, str | int]:
     if host.spec.windows is not None:
         return _windows_vars(lab, host)
+    if host.spec.device is not None:
+        return _device_vars(host)
     found: dict[str, str | int] = {
         "ansible_host": host.address,
         "ansible_user": "root",
@@ -81,6 +114,11 @@ def _host_vars(lab: Lab, host: LabHost, common: str) -> dict[str, str | int]:
     return found
 
 
+def report_to(group: str) -> str:
+    """The customer's IT contact the lab's reports are addressed to (a reserved .example name)."""
+    return f"it@{group.replace('_', '-')}.example"
+
+
 def _groups(lab: Lab) -> dict[str, list[LabHost]]:
     groups: dict[str, list[LabHost]] = {}
     for host in lab.hosts:
@@ -91,7 +129,7 @@ def _groups(lab: Lab) -> dict[str, list[LabHost]]:
 def write_inventory(lab: Lab, path: Path, known_hosts: Path | None = None) -> Path:
     """Write an Ansible inventory of ``lab``'s hosts: INI if ``path`` ends in .ini, else YAML.
 
-    Groups per customer; ``ansible_host``, ``ansible_user: root``,
+    Groups per customer, each with its ``auditor_report_to``; ``ansible_host``, ``ansible_user: root``,
     ``ansible_ssh_private_key_file``, ``auditor_customer``, ``auditor_role``;
     ``all`` carries ``ansible_ssh_common_args`` pointing at the lab's known_hosts
     (or ``known_hosts``), as an MSP's inventory for the lab would.
@@ -106,14 +144,17 @@ def write_inventory(lab: Lab, path: Path, known_hosts: Path | None = None) -> Pa
             for h in hosts:
                 pairs = " ".join(f'{k}="{v}"' for k, v in _host_vars(lab, h, common).items())
                 out.append(f"{h.name} {pairs}")
-            out.append("")
+            out += ["", f"[{group}:vars]", f"auditor_report_to={report_to(group)}", ""]
         path.write_text("\n".join(out), encoding="utf-8")
         return path
     doc: dict[str, Any] = {
         "all": {
             "vars": {"ansible_ssh_common_args": common},
             "children": {
-                group: {"hosts": {h.name: _host_vars(lab, h, common) for h in hosts}}
+                group: {
+                    "hosts": {h.name: _host_vars(lab, h, common) for h in hosts},
+                    "vars": {"auditor_report_to": [report_to(group)]},
+                }
                 for group, hosts in groups.items()
             },
         }

@@ -21,6 +21,9 @@ from auditor.lab.pki import Pki
 from auditor.lab.procs import Proc
 from auditor.lab.spec import (
     AUDIT_USER,
+    DEVICE_ENABLE_SECRET,
+    DEVICE_PASSWORD,
+    DEVICE_USER,
     LAB_NAMES,
     REFLECTOR,
     REFLECTOR_PORTS,
@@ -177,6 +180,29 @@ def start_wsman(
     argv = [sys.executable, "-m", "auditor.lab.wsman", str(path)]
     proc = procs.start(f"wsman {host.name}", ns, argv, host_dir / "wsman.log")
     return proc, [("tcp", addr, windows.port)]
+
+
+def start_netdev(ns: str, host: HostSpec, addr: str, host_dir: Path) -> tuple[str, Proc]:
+    """A network device's emulated CLI (``netdev.py``) on port 22; (public host key, process)."""
+    device = host.device
+    if device is None:
+        raise LabError(f"host {host.name} is not a network device")
+    key = host_dir / "netdev_host_ed25519_key"
+    pub = host_keygen(key, f"netdev-{host.name}")
+    config = {
+        "platform": device.platform, "hostname": host.name, "address": addr, "port": 22,
+        "host_key": str(key), "user": DEVICE_USER, "password": DEVICE_PASSWORD,
+        "privilege": device.privilege,
+        "enable_secret": DEVICE_ENABLE_SECRET if device.enable_secret else None,
+        "enable_level": 15, "model": None, "version": None, "delay_s": device.delay_s,
+        "hang_on": device.hang_on, "close_on": device.close_on, "state_dir": str(host_dir),
+    }  # fmt: skip
+    path = host_dir / "netdev.json"
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(config, indent=2), encoding="utf-8")
+    (host_dir / "netdev.jsonl").unlink(missing_ok=True)
+    argv = [sys.executable, "-m", "auditor.lab.netdev", str(path)]
+    return pub, procs.start(f"netdev {host.name}", ns, argv, host_dir / "netdev.log")
 
 
 def host_keygen(path: Path, comment: str, kind: str = "ed25519") -> str:

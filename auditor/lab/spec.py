@@ -91,6 +91,25 @@ WINRM_BEHAVIOURS: tuple[WinrmBehaviour, ...] = ("normal", "slow", "drop", "deny"
 WINRM_AUTH = ("ntlm", "basic")
 
 
+# The password of the emulated network devices' audit account (auditor/lab/netdev.py): a lab secret.
+DEVICE_USER = "netaudit"
+DEVICE_PASSWORD = "Lab-Device-Passw0rd!"
+DEVICE_ENABLE_SECRET = "Lab-Enable-S3cret!"
+DEVICE_PLATFORMS = ("ios", "nxos", "eos", "junos", "fortios", "routeros", "panos")
+# The ansible_network_os an MSP's inventory names each emulated platform by.
+DEVICE_NETWORK_OS: Mapping[str, str] = MappingProxyType(
+    {
+        "ios": "cisco.ios.ios",
+        "nxos": "cisco.nxos.nxos",
+        "eos": "arista.eos.eos",
+        "junos": "junipernetworks.junos.junos",
+        "fortios": "fortinet.fortios.fortios",
+        "routeros": "community.routeros.routeros",
+        "panos": "paloaltonetworks.panos.panos",
+    }
+)
+
+
 class LabError(AuditorError):
     """The lab cannot be built or torn down; the message is one line."""
 
@@ -164,6 +183,48 @@ class WindowsSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceSpec:
+    """A network device stand-in: an SSH server in the host's namespace that speaks its CLI.
+
+    No switch or firewall runs here. The emulator (``netdev.py``) speaks SSH
+    to the real asyncssh client and answers as the platform's CLI does, as
+    the vendors document it: login banner, prompts, echo, ``--More--``
+    paging, ``enable`` with a secret, and the privilege commands.
+    ``privilege`` is the account's level (IOS, EOS: an int) or its role,
+    class, profile or group (a name). ``enable_secret``: the device has one
+    (IOS, EOS); ``become``: the inventory asks for enable with
+    ``ansible_become_password``, ``wrong_secret`` makes that secret wrong.
+    ``wrong_password`` makes the inventory's login password wrong.
+    ``delay_s`` slows every answer; ``hang_on`` / ``close_on`` name a
+    command after which the device stops answering / closes the session.
+    """
+
+    platform: str
+    privilege: int | str
+    enable_secret: bool = True
+    become: bool = False
+    wrong_secret: bool = False
+    wrong_password: bool = False
+    delay_s: float = 0.0
+    hang_on: str | None = None
+    close_on: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.platform not in DEVICE_PLATFORMS:
+            raise LabError(f"device: platform must be one of {', '.join(DEVICE_PLATFORMS)}")
+        levels = self.platform in ("ios", "eos")
+        if levels != isinstance(self.privilege, int):
+            kind = "a level (int)" if levels else "a role name"
+            raise LabError(f"device {self.platform}: privilege must be {kind}")
+        if not 0 <= self.delay_s <= 30:
+            raise LabError("device: delay_s must be between 0 and 30 seconds")
+
+    @property
+    def network_os(self) -> str:
+        return DEVICE_NETWORK_OS[self.platform]
+
+
+@dataclass(frozen=True, slots=True)
 class HostSpec:
     """One customer host: a namespace with its own sshd, resolv.conf and firewall.
 
@@ -180,6 +241,8 @@ class HostSpec:
     Every OpenSSH host trusts the lab's user CA (certificate logins).
     ``windows`` makes the host a Windows server stand-in (:class:`WindowsSpec`):
     a WinRM listener instead of sshd, its TeamViewer state from ``teamviewer``.
+    ``device`` makes it a network device stand-in (:class:`DeviceSpec`): its
+    CLI over SSH on port 22 instead of sshd.
     """
 
     name: str
@@ -199,6 +262,7 @@ class HostSpec:
     ssh_legacy: bool = False  # offers only SHA-1 kex, ssh-rsa host key, CBC, hmac-sha1
     ssh_port: int = 22
     windows: WindowsSpec | None = None  # a Windows server: WinRM instead of sshd
+    device: DeviceSpec | None = None  # a network device: its emulated CLI instead of sshd
 
     def __post_init__(self) -> None:
         if not _NAME_RE.match(self.name):
@@ -223,6 +287,12 @@ class HostSpec:
             raise LabError(f"host {self.name}: dropbear hosts are plain (key login, Python)")
         if self.windows is not None and (special or self.ssh_only_from or self.sudo != "none"):
             raise LabError(f"host {self.name}: a Windows host has no sshd, sudo or SSH options")
+        if self.device is not None and (
+            special or self.ssh_only_from or self.sudo != "none" or self.windows is not None
+        ):
+            raise LabError(f"host {self.name}: a network device has no sshd, sudo or SSH options")
+        if self.device is not None and self.role is not Role.NETWORK:
+            raise LabError(f"host {self.name}: a network device has role network")
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,9 +39,11 @@ class Plan:
     """What to check on one host, and within which limits.
 
     ``applicable``: check ids in the profile's order; ``not_applicable``: check
-    id -> plain-English reason. ``needs_probe``: applicable checks that turn
-    not applicable (with the given reason) when the device cannot run the probe
-    payload (``if_probe_runs`` in the profile, network devices). Every check id
+    id -> plain-English reason. ``needs_probe``: applicable checks the profile
+    marks ``if_probe_runs``; they apply because this host runs the probe (a
+    NAS or appliance with a shell, over SSH). On a device reached over its CLI
+    (flavour ``device``) they are ``not_applicable`` instead, with the
+    profile's reason, so the report says which checks were possible. Every check id
     is in exactly one of ``applicable`` and ``not_applicable``. ``flavour``
     is the payload this host runs (``payload/delivery.py``), from its connection.
     """
@@ -54,6 +56,10 @@ class Plan:
     timeouts: Timeouts
     profile: Profile = field(repr=False)
     flavour: Flavour = Flavour.POSIX
+    # Why each not-applicable check is so, as a code the report words: ``role`` (the
+    # contract does not ask it of this role), ``unattended`` (no unattended access asked),
+    # ``no_probe`` (a device reached over its CLI runs no probe).
+    not_applicable_why: Mapping[str, str] = field(default_factory=dict)
 
     def payload_input(self, deadline_s: float | None = None) -> dict[str, Any]:
         """The plan document sent to the payload (JSON-able, see module docstring).
@@ -130,13 +136,20 @@ def plan_for(profile: Profile, target: Target) -> Plan:
     applicable: list[str] = []
     not_applicable: dict[str, str] = {}
     needs_probe: dict[str, str] = {}
+    why: dict[str, str] = {}
+    flavour = FLAVOUR_OF[target.connection]
     for check_id, spec in profile.checks.items():
         rule = spec.applies.for_role(target.role)
         reason = spec.reasons.for_role(target.role) or _default_reason(rule, target.role)
-        if rule is Applicability.NOT_APPLICABLE or (
-            rule is Applicability.IF_UNATTENDED and not target.unattended
-        ):
-            not_applicable[check_id] = reason
+        if rule is Applicability.NOT_APPLICABLE:
+            not_applicable[check_id], why[check_id] = reason, "role"
+            continue
+        if rule is Applicability.IF_UNATTENDED and not target.unattended:
+            not_applicable[check_id], why[check_id] = reason, "unattended"
+            continue
+        if rule is Applicability.IF_PROBE_RUNS and flavour is Flavour.DEVICE:
+            # a device's CLI runs no probe of ours
+            not_applicable[check_id], why[check_id] = reason, "no_probe"
             continue
         applicable.append(check_id)
         if rule is Applicability.IF_PROBE_RUNS:
@@ -147,7 +160,8 @@ def plan_for(profile: Profile, target: Target) -> Plan:
         applicable=tuple(applicable),
         not_applicable=MappingProxyType(not_applicable),
         needs_probe=MappingProxyType(needs_probe),
+        not_applicable_why=MappingProxyType(why),
         timeouts=profile.timeouts,
         profile=profile,
-        flavour=FLAVOUR_OF[target.connection],
+        flavour=flavour,
     )

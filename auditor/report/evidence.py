@@ -187,6 +187,7 @@ def _admin(evidence: Mapping[str, Any], words: Words, tz: tzinfo) -> Evidence:
                 )
             )
     facts += _token_facts(evidence, words)
+    facts += _device_facts(evidence, words)
     if evidence.get("groups"):
         facts.append(
             Fact(
@@ -205,6 +206,41 @@ def _admin(evidence: Mapping[str, Any], words: Words, tz: tzinfo) -> Evidence:
 
 
 _SUDO = ("ok", "needs_password", "wrong_password", "denied", "absent", "timeout", "error")
+_ENABLE = ("ok", "not_needed", "not_requested", "wrong_secret", "no_secret", "refused")
+
+
+def _device_facts(evidence: Mapping[str, Any], words: Words) -> list[Fact]:
+    """A network device: what it is, the privilege it states, enable, and its own words."""
+    device = evidence.get("device")
+    if not isinstance(device, Mapping):
+        return []
+    named = [device.get(k) for k in ("label", "model") if device.get(k)]
+    if device.get("version"):
+        named.append(f"{words.t('fact.version')} {device['version']}")
+    facts = [Fact(words.t("fact.device"), "", text(", ".join(str(n) for n in named)))]
+    level, highest = evidence.get("level"), evidence.get("highest_level")
+    if isinstance(level, int) and isinstance(highest, int):
+        said = words.t("fact.level_of").format(level=level, highest=highest)
+        facts.append(Fact(words.t("fact.privilege_level"), said))
+    if evidence.get("role"):
+        facts.append(Fact(words.t("fact.role"), "", text(evidence["role"])))
+    if evidence.get("permissions"):
+        granted = ", ".join(text(p) for p in _list(evidence["permissions"]))
+        facts.append(Fact(words.t("fact.permissions"), "", text(granted)))
+    enable = evidence.get("enable")
+    status = enable.get("status") if isinstance(enable, Mapping) else None
+    if status in _ENABLE:
+        message = enable.get("message") if isinstance(enable, Mapping) else None
+        facts.append(Fact(words.t("fact.enable"), words.t(f"enable.{status}"),
+                          text(message) if message else ""))  # fmt: skip
+    for said in _list(evidence.get("commands")):
+        if isinstance(said, Mapping) and said.get("command"):
+            lines = " / ".join(text(line) for line in _list(said.get("lines")))
+            answer = f"{said['command']} → {lines or '—'}"
+            facts.append(Fact(words.t("fact.device_answer"), "", text(answer)))
+    return facts
+
+
 _ACCOUNTS = ("local", "domain", "builtin_administrator")
 _TOKEN = ("enabled", "deny_only", "absent")
 

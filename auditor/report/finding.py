@@ -24,7 +24,7 @@ from auditor.report.words import Words
 RAW_PARAMS = frozenset(
     {"address", "resolver", "issuer", "resolv_conf", "user", "tool", "errno", "connection",
      "source", "via", "error", "rcode", "offered", "server", "algorithms", "reason", "subject",
-     "path", "start_mode", "auth", "status", "hosts_file"}
+     "path", "start_mode", "auth", "status", "hosts_file", "role", "message", "wanted"}
 )  # fmt: skip
 # Parameters whose values differ between equal problems and are listed together.
 _UNION_PARAMS = ("transport",)

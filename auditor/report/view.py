@@ -67,6 +67,7 @@ class Cell:
     check_id: str
     verdict: str
     text: str
+    why: str = ""  # for a not-applicable check: why it does not apply here
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +112,8 @@ class HostView:
     notes: tuple[FindingView, ...]
     access: tuple[Fact, ...]
     evidence: tuple[EvidenceView, ...]
+    # Checks that do not apply to this host, grouped by why: (labels, the reason in words).
+    not_applicable: tuple[tuple[str, str], ...] = ()
 
 
 def problems_first(host: HostResult) -> tuple[bool, int, int, int, str]:
@@ -129,12 +132,17 @@ def host_view(run: RunResult, host: HostResult, index: int, options: ReportOptio
     words = Words(options.lang)
     infos = {c.id: c for c in run.checks}
     checks = {c.id: c for c in host.checks}
+    labels = {c.id: c.label[options.lang] for c in run.checks}
+    why = {c.id: _why_not(checks[c.id], host, words) for c in run.checks if c.id in checks}
     cells = tuple(
-        Cell(c.id, checks[c.id].verdict.value, words.verdict(checks[c.id].verdict))
+        Cell(c.id, checks[c.id].verdict.value, words.verdict(checks[c.id].verdict), why[c.id])
         for c in run.checks
         if c.id in checks
     )
-    labels = {c.id: c.label[options.lang] for c in run.checks}
+    grouped: dict[str, list[str]] = {}
+    for check_id, reason in why.items():
+        if reason:
+            grouped.setdefault(reason, []).append(labels.get(check_id, check_id))
     since = credential_since(host, parse(run.started_at), options)
     found = host_findings(host, [c.id for c in run.checks])
     findings = tuple(_finding_view(f, host, words, labels, since) for f in found)
@@ -166,7 +174,18 @@ def host_view(run: RunResult, host: HostResult, index: int, options: ReportOptio
         notes=notes,
         access=() if customer else access_facts(host.access, words),
         evidence=evidence,
+        not_applicable=tuple((", ".join(names), reason) for reason, names in grouped.items()),
     )
+
+
+def _why_not(check: Check, host: HostResult, words: Words) -> str:
+    """Why a not-applicable check does not apply, worded from the judge's code; else ""."""
+    if check.verdict is not Verdict.NOT_APPLICABLE:
+        return ""
+    code = check.evidence.get("not_applicable")
+    if code not in ("role", "unattended", "no_probe"):
+        code = "role"
+    return words.t(f"na.{code}", role=words.t(f"roles.{host.role.value}"))
 
 
 def credential_since(host: HostResult, audit_time: datetime, options: ReportOptions) -> str:

@@ -3,7 +3,7 @@
 Each transport module brings its own settings dataclass; :class:`TransportSettings`
 bundles them, so the command line builds each bundle once and nothing between
 the command line and the transports needs to know what is inside. Adding a
-transport (network devices next) is one module, one settings field and one
+transport is one module, one settings field and one
 line in :meth:`Transports.__call__`.
 """
 
@@ -16,6 +16,7 @@ from types import TracebackType
 from auditor.errors import ConnectError, UnsupportedConnection
 from auditor.model import Connection, Target
 from auditor.transports.base import Transport, TransportResult
+from auditor.transports.device_cli import DeviceCliTransport
 from auditor.transports.local import LocalTransport
 from auditor.transports.openssh import OpenSsh
 from auditor.transports.ssh import SshSettings, SshTransport
@@ -67,6 +68,8 @@ class Transports:
             return SshTransport(target, self._settings.ssh, self._openssh)
         if target.connection is Connection.WINRM:
             return WinrmTransport(target, self._settings.winrm, self._pool)
+        if target.connection is Connection.NETWORK_CLI and target.device is not None:
+            return DeviceCliTransport(target, self._settings.ssh, self._openssh)
         if target.connection is Connection.LOCAL:
             return LocalTransport()
         return UnsupportedTransport(target.connection)

@@ -151,10 +151,14 @@ class _Hop:
 class SshTransport:
     """One SSH connection to one host; see the module docstring for the stages."""
 
-    def __init__(self, target: Target, settings: SshSettings, openssh: OpenSsh) -> None:
+    def __init__(
+        self, target: Target, settings: SshSettings, openssh: OpenSsh, login_suffix: str = ""
+    ) -> None:
         self._target = target
         self._settings = settings
         self._openssh = openssh
+        # Appended to the login name only (RouterOS reads console options from it).
+        self._login_suffix = login_suffix
         self._hops: list[_Hop] = []
         self._tunnel: asyncssh.SSHClientConnection | None = None  # the last jump host, if any
         self._conn: asyncssh.SSHClientConnection | None = None
@@ -172,7 +176,9 @@ class SshTransport:
         connect_s = min(self._settings.connect_timeout_s, remaining)
         if (limit := config.number("connecttimeout")) is not None:
             connect_s = min(connect_s, float(limit))
-        options: dict[str, Any] = {"host": host, "port": port, "username": user}
+        options: dict[str, Any] = {
+            "host": host, "port": port, "username": user + self._login_suffix,
+        }  # fmt: skip
         names = [host, t.address]
         if (jump := config.proxy_jump()) is not None:
             self.access["via"] = jump
@@ -276,7 +282,8 @@ class SshTransport:
                 **facts,
             ) from None
         except asyncssh.PermissionDenied:
-            raise self._refused(hop, str(options["username"]), via, jump) from None
+            user = str(options["username"]).removesuffix(self._login_suffix)
+            raise self._refused(hop, user, via, jump) from None
         except TimeoutError:
             raise LoginTimeout(
                 f"{via}SSH handshake/login did not finish in time", **facts
@@ -387,6 +394,12 @@ class SshTransport:
         if old:
             self.access["kex"] = used["kex"]
             self.access["outdated"] = old
+
+    @property
+    def connection(self) -> asyncssh.SSHClientConnection:
+        """The authenticated connection (for a device CLI session on it); connect() first."""
+        assert self._conn is not None, "connect() first"
+        return self._conn
 
     async def run(self, command: str, stdin: bytes, timeout_s: float) -> TransportResult:
         assert self._conn is not None, "connect() first"

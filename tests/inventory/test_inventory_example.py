@@ -49,7 +49,7 @@ def test_example_loads_without_problems() -> None:
     load = load_inventory([str(EXAMPLE)], vault_password_file=str(PASSWORD))
     assert load.problems == ()
     assert {t.customer for t in load.targets} == {"acme", "globex"}
-    assert len(load.targets) == 8
+    assert len(load.targets) == 9
 
 
 def test_example_matches_ansible_inventory_list() -> None:

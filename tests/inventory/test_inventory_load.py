@@ -227,7 +227,7 @@ def test_connections_and_their_aliases(write: Write) -> None:
         s2 ansible_connection=ansible.builtin.ssh ansible_password=a ansible_ssh_pass=b
         w1 ansible_connection=winrm ansible_user=Administrator ansible_winrm_port=5985
         w2 ansible_connection=psrp ansible_psrp_user=ps ansible_psrp_host=203.0.113.9
-        n1 ansible_connection=ansible.netcommon.network_cli auditor_role=network
+        n1 ansible_connection=ansible.netcommon.network_cli auditor_role=network ansible_network_os=cisco.ios.ios
         l1 ansible_connection=local
         """,
     )

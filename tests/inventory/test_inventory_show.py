@@ -21,7 +21,7 @@ def load_with_secrets(write: Write, vault: Any) -> InventoryLoad:
         f"""
         [acme]
         srv1 ansible_host=198.51.100.10 ansible_port=2222 ansible_password={PLANTED[0]}
-        fw1 ansible_host=198.51.100.1 auditor_role=network ansible_connection=network_cli
+        fw1 ansible_host=198.51.100.1 auditor_role=network ansible_connection=network_cli ansible_network_os=junos
         [globex]
         ws1 ansible_host=203.0.113.5 auditor_role=workstation auditor_unattended=yes
         bad1 auditor_role=printer ansible_become_pass={PLANTED[1]}

@@ -16,6 +16,7 @@ from types import ModuleType
 
 import pytest
 import test_admin_teamviewer
+import test_device_admin
 import test_network_judges
 import test_sh_statuses
 import test_stage_findings
@@ -24,7 +25,7 @@ from judge_cases import DNS_CONTENT, ISP, IT, ITEMS, PASS, kind, problems
 from auditor.judge.codes import CODES, VERDICT_FREE
 from auditor.model import Check, Finding, Severity, Verdict
 
-AUDITED = (test_network_judges, test_sh_statuses, test_admin_teamviewer)
+AUDITED = (test_network_judges, test_sh_statuses, test_admin_teamviewer, test_device_admin)
 # Codes the judge never gives: an older results file (schema 1) is upgraded with them
 # (auditor/results/upgrade.py, tested under tests/results), because it carries no code.
 NOT_THE_JUDGES = {"result.unexplained": "results of an older auditor, upgraded"}

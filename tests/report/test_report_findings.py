@@ -195,7 +195,8 @@ SAMPLE = {
     "server": "SSH-2.0-OpenSSH_7.4", "algorithms": "kex: diffie-hellman-group14-sha1",
     "resolvers_from": "adapters", "reason": "self-signed certificate", "subject": "CN=WIN-FS01",
     "status": 404, "path": "/wsman", "start_mode": "Disabled", "auth": "basic",
-    "hosts_file": "/etc/hosts",
+    "hosts_file": "/etc/hosts", "level": 7, "highest": 15, "role": "read-only",
+    "message": "% No password set", "wanted": "super-user",
 }  # fmt: skip
 
 
