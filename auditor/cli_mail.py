@@ -112,8 +112,11 @@ def send_all(
     dry_run: Path | None = getattr(args, "out", None) if getattr(args, "dry_run", False) else None
     if dry_run is not None:
         dry_run.mkdir(parents=True, exist_ok=True)
+    from auditor.mail.settings import configured_sender
+
+    sender = configured_sender(getattr(args, "mail_config", None)) if settings is None else None
     outcomes = deliver(run, recipients, options, settings=settings, store=store, dry_run=dry_run,
-                       resend=getattr(args, "resend", False))  # fmt: skip
+                       resend=getattr(args, "resend", False), dry_run_sender=sender)  # fmt: skip
     quiet = getattr(args, "quiet", False)
     for outcome in outcomes:
         if outcome.status == "failed":

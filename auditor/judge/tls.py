@@ -84,4 +84,6 @@ def decide(spec: Obs, obs: Obs, ctx: Context) -> Item:
         detail = obs.get("error") or obs.get("errno_name") or "no detail"
         text = f"{name}{at}: the TLS handshake failed ({detail})"
         return Item("tls.handshake_failed", text, targets, port_params("tls", spec))
+    if status == "connected":  # TCP only: no handshake was recorded, so nothing is verified
+        return unknown_status("tls", spec, obs)
     return connect_item("tls", spec, obs, ctx) or unknown_status("tls", spec, obs)

@@ -736,7 +736,10 @@ class Config:
 
 
 def _starts(command: str, prefix: str | None) -> bool:
-    return bool(prefix) and command.lower().startswith(" ".join(str(prefix).split()).lower())
+    """Whether a command begins with a fault's prefix (spaces collapsed, any case)."""
+    if not prefix:
+        return False
+    return command.lower().startswith(" ".join(prefix.split()).lower())
 
 
 # --- one CLI session -----------------------------------------------------------------------------
@@ -780,7 +783,7 @@ class Session:
         if self.platform.enable and command.lower() == "enable":
             await self._enable()
         elif command:
-            lines = self._answer(line, command)
+            lines = self.answer(line)
             if _starts(command, self.config.close_on):
                 await self._drop(lines[:CLOSE_AFTER])
                 return False
@@ -789,7 +792,9 @@ class Session:
         await self._send(self.prompt())
         return True
 
-    def _answer(self, line: str, command: str) -> list[str]:
+    def answer(self, line: str) -> list[str]:
+        """What the device prints for a command line, before the pager."""
+        command = " ".join(line.split())
         for pattern, handler in self.platform.commands:
             if match := pattern.fullmatch(command):
                 return handler(self, match)
@@ -990,6 +995,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(
         stream=sys.stderr, level=logging.INFO, format="netdev %(asctime)s %(message)s"
     )
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)  # its per-channel details
     asyncio.run(serve(Config.load(args.config)))
 
 

@@ -55,10 +55,14 @@ def deliver(
     store: HistoryStore | None = None,
     dry_run: Path | None = None,
     resend: bool = False,
+    dry_run_sender: str | None = None,
 ) -> list[MailOutcome]:
-    """Mail every customer of ``run`` its report (see the module docstring)."""
+    """Mail every customer of ``run`` its report (see the module docstring).
+
+    Without ``settings`` (a dry run), the sender is ``dry_run_sender`` when given.
+    """
     outcomes = []
-    sender = settings.sender if settings is not None else DRY_RUN_SENDER
+    sender = settings.sender if settings is not None else dry_run_sender or DRY_RUN_SENDER
     for page in customer_pages(run):
         found = recipients.get(page.customer, Recipients())
         if not found.to:

@@ -57,15 +57,31 @@ class SmtpSettings:
         return parseaddr(self.sender)[1]
 
 
-def load_settings(
-    config_file: Path | None = None, environ: Mapping[str, str] | None = None
-) -> SmtpSettings:
-    """The settings from ``config_file`` (if any), overridden by the environment."""
+def _values(config_file: Path | None, environ: Mapping[str, str] | None) -> dict[str, str]:
     values: dict[str, str] = {}
     if config_file is not None:
         values.update(_read_file(config_file))
     env = os.environ if environ is None else environ
     values.update({k: env[k] for k in KEYS if env.get(k)})
+    return values
+
+
+def configured_sender(
+    config_file: Path | None = None, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """``AUDITOR_MAIL_FROM`` when it is set and an address (a dry run needs nothing else)."""
+    try:
+        sender = _values(config_file, environ).get("AUDITOR_MAIL_FROM", "").strip()
+    except MailConfigError:
+        return None
+    return sender if _address_ok(parseaddr(sender)[1]) else None
+
+
+def load_settings(
+    config_file: Path | None = None, environ: Mapping[str, str] | None = None
+) -> SmtpSettings:
+    """The settings from ``config_file`` (if any), overridden by the environment."""
+    values = _values(config_file, environ)
     host = values.get("AUDITOR_SMTP_HOST", "").strip()
     if not host:
         raise MailConfigError(

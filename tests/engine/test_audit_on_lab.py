@@ -46,7 +46,23 @@ EXPECTED: dict[str, tuple[str, dict[str, str]]] = {
     "dropbear": ("not_applicable", {}),
     "port2222": ("fail", {}),
 }  # fmt: skip
-COMPLIANT = {"good", "sudonp", "ws", "wsunattended", "dropbear", "winok", "winpsrp"}
+COMPLIANT = {
+    "good",
+    "sudonp",
+    "ws",
+    "wsunattended",
+    "dropbear",
+    "winok",
+    "winpsrp",
+    # network devices whose account has the highest privilege (test_devices_on_lab.py)
+    "ios15",
+    "eosadm",
+    "junossu",
+    "fortisuper",
+    "rosfull",
+    "panossu",
+    "devslow",
+}
 
 
 @pytest.mark.lab

@@ -275,6 +275,8 @@ TLS_TABLE: list[tuple[dict[str, Any], Verdict, tuple[str, ...], str]] = [
      "did not resolve (EAI_NONAME)"),
     (tls_obs("error", error="this Python has no ssl module"), ERR, ("probe.error",),
      "no ssl module"),
+    # TCP connected, but no handshake recorded: nothing verified (found by tests/invariant)
+    (tls_obs("connected"), ERR, ("probe.unknown_status",), "connected"),
 ]  # fmt: skip
 
 

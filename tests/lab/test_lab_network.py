@@ -17,6 +17,9 @@ from auditor.lab.build import LabHost
 from auditor.lab.inventory import LEGACY_ARGS
 from auditor.lab.netns import root_lab_routes
 from auditor.lab.spec import (
+    DEVICE_ENABLE_SECRET,
+    DEVICE_PASSWORD,
+    DEVICE_USER,
     RESOLVER_GOOD,
     RESOLVER_HIJACK,
     RESOLVER_NXDOMAIN,
@@ -83,6 +86,7 @@ def host_options(host: LabHost) -> list[str]:
 def test_ssh_root_login_with_lab_key_and_known_hosts(lab: Lab) -> None:
     hosts = [h for h in lab.hosts if h.spec.sshd and not h.spec.hang_after_auth]
     hosts = [h for h in hosts if h.spec.windows is None]  # WinRM: test_windows_on_lab.py
+    hosts = [h for h in hosts if h.spec.device is None]  # a CLI: tests/lab/test_netdev.py
     hosts = [h for h in hosts if not h.spec.ssh_only_from]  # see the next test
     logins = {  # all at once: a login costs ~0.5 s here, mostly waiting
         h.name: subprocess.Popen(
@@ -289,6 +293,20 @@ def test_known_hosts_and_inventory(lab: Lab, tmp_path: Path) -> None:
         "auditor_role": "server",
         "ansible_winrm_ca_trust_path": str(lab.ca_cert),
     }
+    assert hosts["ios15"] == {  # a switch: network_cli, its OS, enable with the secret
+        "ansible_connection": "network_cli",
+        "ansible_network_os": "cisco.ios.ios",
+        "ansible_host": lab.host("ios15").address,
+        "ansible_user": DEVICE_USER,
+        "ansible_password": DEVICE_PASSWORD,
+        "auditor_customer": "Testkunde GmbH",
+        "auditor_role": "network",
+        "ansible_become": "yes",
+        "ansible_become_method": "enable",
+        "ansible_become_password": DEVICE_ENABLE_SECRET,
+    }
+    group_vars = doc["all"]["children"]["testkunde_gmbh"]["vars"]
+    assert group_vars == {"auditor_report_to": ["it@testkunde-gmbh.example"]}
 
 
 def test_reflector_echoes_a_udp_nonce(lab: Lab) -> None:

@@ -208,6 +208,13 @@ def test_dry_run_writes_one_eml_per_customer(setup: dict[str, object], tmp_path:
     message = email.message_from_bytes((out / files[1]).read_bytes(), policy=email.policy.default)
     assert str(message["To"]) == "it@weber.example"
     assert HistoryStore.open(str(setup["db"])).mail_sent(demo_run().run_id, KANZLEI) is None
+    assert str(message["From"]) == "auditor@localhost"  # nothing configured: a stand-in
+    named = mail(setup, "--dry-run", "--out", str(tmp_path / "named"),
+                 env={"AUDITOR_MAIL_FROM": "MSP Prüfdienst <audit@msp.example>"})  # fmt: skip
+    assert named.returncode == 0, named.stderr
+    again = (tmp_path / "named" / files[1]).read_bytes()
+    sender = email.message_from_bytes(again, policy=email.policy.default)["From"]
+    assert str(sender) == "MSP Prüfdienst <audit@msp.example>"  # the sender the MSP set
 
 
 def test_no_recipients_and_bad_settings_are_one_line(
