@@ -27,6 +27,7 @@ from auditor.transports.winrm import WinrmSettings
 
 if TYPE_CHECKING:
     from auditor.history.store import HistoryStore
+    from auditor.transports.openssh_explain import Setting
 
 
 class _Parser(argparse.ArgumentParser):
@@ -324,7 +325,10 @@ def _show_hosts(
         if target.winrm is not None:  # a Windows host: its WinRM settings, no ssh -G
             origins = dict(target.origins)
             return [Setting(*row) for row in explain_winrm(target.winrm, target.address, origins)]
-        return await explain(openssh, target)
+        found = await explain(openssh, target)
+        if target.device is not None:  # a network device: its CLI, then the SSH settings
+            found = [*_device_settings(target), *found]
+        return found
 
     async def all_hosts() -> list[list[Setting]]:
         return [await settings_of(by_name[name]) for name in names]
@@ -345,6 +349,28 @@ def _show_hosts(
     if as_json:
         print(json.dumps(shown, indent=2, ensure_ascii=False))
     return ExitCode.COMPLIANT
+
+
+def _device_settings(target: Target) -> list[Setting]:
+    """A network device's CLI settings (platform, enable), each with where it was set."""
+    from auditor.devices.platforms import BY_KEY
+    from auditor.transports.openssh_explain import Setting
+
+    device = target.device
+    assert device is not None
+    origins = dict(target.origins)
+
+    def origin(var: str, default: str) -> str:
+        return f"inventory {var} ({origins[var]})" if var in origins else default
+
+    enable = "yes, with ansible_become_password" if device.become else "no"
+    if device.become and target.become_password is None:
+        enable = "yes, but no ansible_become_password: a device that asks cannot be enabled"
+    return [
+        Setting("platform", f"{BY_KEY[device.platform].label} ({device.network_os})",
+                origin("ansible_network_os", "")),
+        Setting("enable", enable, origin("ansible_become", "default (no become)")),
+    ]  # fmt: skip
 
 
 def _cmd_by_hand(args: argparse.Namespace) -> int:

@@ -78,6 +78,7 @@ def _target_json(target: Target) -> dict[str, Any]:
         "key_file": target.key_file,
         "ssh_args": list(target.ssh_args),
         "winrm": dataclasses.asdict(target.winrm) if target.winrm else None,
+        "device": dataclasses.asdict(target.device) if target.device else None,
         "secrets": target.secrets_set(),
         "source": target.source,
     }

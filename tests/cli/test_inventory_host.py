@@ -71,3 +71,24 @@ def test_a_windows_host_shows_its_winrm_settings(tmp_path: Path) -> None:
     assert settings["endpoint"][0] == "https://198.51.100.20:5986/wsman"
     assert settings["auth"] == ("ntlm", f"inventory ansible_winrm_transport ({inventory}:2)")
     assert settings["cert_validation"] == ("validate", "winrm plugin default")
+
+
+def test_a_network_device_shows_its_platform_and_enable(tmp_path: Path) -> None:
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text(
+        "[acme]\n"
+        "sw1 ansible_host=198.51.100.7 ansible_connection=network_cli "
+        "ansible_network_os=cisco.ios.ios ansible_become=yes ansible_become_method=enable\n"
+    )
+    done = auditor("inventory", "-i", str(inventory), "--host", "sw1", "--json")
+    assert done.returncode == 0, done.stderr
+    (shown,) = json.loads(done.stdout)
+    settings = {s["keyword"]: (s["value"], s["origin"]) for s in shown["settings"]}
+    assert settings["platform"] == (
+        "Cisco IOS / IOS XE (cisco.ios.ios)",
+        f"inventory ansible_network_os ({inventory}:2)",
+    )
+    value, origin = settings["enable"]
+    assert value.startswith("yes, but no ansible_become_password")  # said before any login
+    assert origin == f"inventory ansible_become ({inventory}:2)"
+    assert settings["hostname"][0] == "198.51.100.7"  # then the SSH settings as for any host
