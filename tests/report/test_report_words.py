@@ -48,6 +48,13 @@ def test_every_judge_code_has_words_and_nothing_else_does() -> None:
         assert set(words[code]) == parts, code
 
 
+def test_outcome_words_have_no_placeholders() -> None:
+    """An outcome is shown unfilled beside the raw facts: a ``{field}`` there would print as is."""
+    for lang in LANGUAGES:
+        for code in CODES:
+            assert not placeholders(Words(lang).code(code, "outcome")), (lang, code)
+
+
 @pytest.mark.parametrize("code", sorted(c for c, e in CODES.items() if e.owner is not None))
 def test_finding_words_name_only_what_the_code_carries(code: str) -> None:
     """A placeholder the judge never fills would print an ellipsis in a customer's report."""
