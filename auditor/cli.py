@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from auditor import __version__, cli_history, cli_mail
+from auditor import __version__, cli_history, cli_mail, cli_survey
 from auditor.errors import ConfigError, HistoryBusy
 from auditor.model import Role, Target
 from auditor.progress import ProgressLine
@@ -175,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_history.add_parsers(sub)
     cli_mail.add_parser(sub)
+    cli_survey.add_parsers(sub)
 
     from auditor import reflector
 
@@ -428,6 +429,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli_history.dispatch(args)
         if args.command == "mail":
             return cli_mail.dispatch(args)
+        if args.command in cli_survey.COMMANDS:
+            return cli_survey.dispatch(args)
         from auditor import reflector
 
         return reflector.run(args)

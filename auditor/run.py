@@ -24,6 +24,7 @@ from auditor.history.changes import RunChanges
 from auditor.inventory import InventoryLoad, load_inventory
 from auditor.model import RunResult, Stage, Target
 from auditor.profile import Profile
+from auditor.report.survey import SurveyNote
 from auditor.report.write import write_reports
 from auditor.results.io import write_results
 from auditor.transports.registry import Transports, TransportSettings
@@ -95,9 +96,25 @@ def execute(
     if not load.targets:
         reasons = "; ".join(p.one_line() for p in load.problems) or "no hosts matched"
         raise InventoryError(f"nothing to audit: {reasons}")
+    return execute_loaded(options, profile, transports, load, events)
+
+
+def execute_loaded(
+    options: RunOptions,
+    profile: Profile,
+    transports: TransportSettings,
+    load: InventoryLoad,
+    events: EngineEvents | None = None,
+    survey: SurveyNote | None = None,
+) -> RunOutcome:
+    """Audit targets already loaded (a survey's draft inventory, ``check-here``'s machine).
+
+    ``survey`` marks the reports as a survey before the contract and lists what
+    was found but could not be audited.
+    """
     store = _store(options)
     with store.run_lock() if store else contextlib.nullcontext():
-        outcome = _audit(options, profile, transports, events, load, store)
+        outcome = _audit(options, profile, transports, events, load, store, survey)
     if store is not None:
         store.close()
     return outcome
@@ -118,6 +135,7 @@ def _audit(
     events: EngineEvents | None,
     load: InventoryLoad,
     store: HistoryStore | None,
+    survey: SurveyNote | None = None,
 ) -> RunOutcome:
     started, clock = now_iso(), time.monotonic()
     run = RunResult(
@@ -159,7 +177,7 @@ def _audit(
     options.out_dir.mkdir(parents=True, exist_ok=True)
     write_results(run, options.out_dir)
     write_reports(run, options.out_dir, lang=options.lang, timezone=options.timezone,
-                  changes=changes)  # fmt: skip
+                  changes=changes, survey=survey)  # fmt: skip
     if options.metrics is not None:
         from auditor.metrics import write_metrics
 

@@ -51,6 +51,8 @@ ios15 ...   network devices (lab/netdev.py emulates their CLI over SSH; ``DEVICE
             at 15; NX-OS network-operator; Junos read-only and super-user; FortiOS
             prof_admin and super_admin; RouterOS full; PAN-OS superuser; a slow device,
             one that hangs at ``show privilege``, one that closes during ``show version``
+webui       a web-managed appliance: HTTPS on 443 only (not in the lab's inventory; the
+            survey finds it)
 =========== ============================================================
 """
 
@@ -152,6 +154,7 @@ TEST_SPEC = LabSpec(
         HostSpec("windrop", CUSTOMER, windows=WindowsSpec(behaviour="drop")),
         HostSpec("winslow", CUSTOMER, windows=WindowsSpec(behaviour="slow")),
         *DEVICES,
+        HostSpec("webui", CUSTOMER, Role.NETWORK, sshd=False, web_ui=True),
     ),
 )  # fmt: skip
 

@@ -186,6 +186,7 @@ class Lab:
     def _build(self) -> None:
         https = [(h.name, h.address, h.spec.windows.certificate == "self-signed")
                  for h in self.hosts if h.spec.windows and h.spec.windows.scheme == "https"]  # fmt: skip
+        https += [(h.name, h.address, True) for h in self.hosts if h.spec.web_ui]
         made = pki.make_pki(self.state_dir / "pki", https)
         self._pki = made
         make_client_keys(self.keys, self.prefix)
@@ -251,6 +252,10 @@ class Lab:
             if h.spec.windows is not None:
                 listener = made.listeners.get(h.name)
                 waits.append(services.start_wsman(h.ns, h.spec, h.address, host_dir, listener))
+                continue
+            if h.spec.web_ui:
+                cert, key = made.listeners[h.name]
+                waits.append(services.start_webui(h.ns, h.name, h.address, cert, key, host_dir))
                 continue
             if h.spec.device is not None:
                 pub, proc = services.start_netdev(h.ns, h.spec, h.address, host_dir)

@@ -122,6 +122,8 @@ def report_to(group: str) -> str:
 def _groups(lab: Lab) -> dict[str, list[LabHost]]:
     groups: dict[str, list[LabHost]] = {}
     for host in lab.hosts:
+        if host.spec.web_ui:  # managed through a web page: not in an Ansible inventory
+            continue
         groups.setdefault(group_name(host.customer), []).append(host)
     return groups
 

@@ -551,6 +551,7 @@ class Platform:
     model: str
     version: str
     privilege: int | str
+    ssh_version: str = "OpenSSH_8.9"  # what the device's SSH server announces (SSH-2.0-...)
     more: str = " --More-- "
     erase_with_cr: bool = False  # the pager is erased with "\r" + spaces + "\r", not backspaces
     paged: bool = True
@@ -568,6 +569,7 @@ CISCO_ERROR = _caret("% Invalid input detected at '^' marker.", "")
 
 PLATFORMS: dict[str, Platform] = {
     "ios": Platform(
+        ssh_version="Cisco-1.25",
         prompt=_level_prompt,
         error=CISCO_ERROR,
         commands=_commands(
@@ -600,6 +602,7 @@ PLATFORMS: dict[str, Platform] = {
         enable="eos",
     ),
     "nxos": Platform(
+        ssh_version="OpenSSH_8.3 PKIX[13.1]",
         prompt=lambda s: f"{s.config.hostname}#",
         error=CISCO_ERROR,
         commands=_commands(
@@ -638,6 +641,7 @@ PLATFORMS: dict[str, Platform] = {
         erase_with_cr=True,
     ),
     "fortios": Platform(
+        ssh_version="FortiSSH_1.0",
         prompt=lambda s: f"{s.config.hostname} # ",
         error=_fortios_error,
         commands=_commands(
@@ -652,6 +656,7 @@ PLATFORMS: dict[str, Platform] = {
         erase_with_cr=True,
     ),
     "routeros": Platform(
+        ssh_version="ROSSSH",
         prompt=lambda s: f"[{s.config.user}@{s.config.hostname}] > ",
         error=_routeros_error,
         commands=_commands(
@@ -670,6 +675,7 @@ PLATFORMS: dict[str, Platform] = {
         login_suffix=True,
     ),
     "panos": Platform(
+        ssh_version="OpenSSH_8.4",
         prompt=lambda s: f"{s.config.user}@{s.config.hostname}> ",
         error=_panos_error,
         commands=_commands(
@@ -973,6 +979,7 @@ async def serve(config: Config) -> None:
         process_factory=lambda process: _session(config, process),
         line_editor=False,
         encoding="utf-8",
+        server_version=PLATFORMS[config.platform].ssh_version,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

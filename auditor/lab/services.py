@@ -182,6 +182,15 @@ def start_wsman(
     return proc, [("tcp", addr, windows.port)]
 
 
+def start_webui(
+    ns: str, name: str, addr: str, cert: Path, key: Path, host_dir: Path
+) -> tuple[Proc, list[Socket]]:
+    """A web-managed appliance (``webui.py``): HTTPS on 443, nothing else."""
+    argv = [sys.executable, "-m", "auditor.lab.webui", addr, str(cert), str(key)]
+    proc = procs.start(f"webui {name}", ns, argv, host_dir / "webui.log")
+    return proc, [("tcp", addr, 443)]
+
+
 def start_netdev(ns: str, host: HostSpec, addr: str, host_dir: Path) -> tuple[str, Proc]:
     """A network device's emulated CLI (``netdev.py``) on port 22; (public host key, process)."""
     device = host.device

@@ -242,7 +242,8 @@ class HostSpec:
     ``windows`` makes the host a Windows server stand-in (:class:`WindowsSpec`):
     a WinRM listener instead of sshd, its TeamViewer state from ``teamviewer``.
     ``device`` makes it a network device stand-in (:class:`DeviceSpec`): its
-    CLI over SSH on port 22 instead of sshd.
+    CLI over SSH on port 22 instead of sshd. ``web_ui`` makes it an appliance managed
+    through a web page: HTTPS on 443 with a self-signed certificate, nothing else.
     """
 
     name: str
@@ -263,6 +264,7 @@ class HostSpec:
     ssh_port: int = 22
     windows: WindowsSpec | None = None  # a Windows server: WinRM instead of sshd
     device: DeviceSpec | None = None  # a network device: its emulated CLI instead of sshd
+    web_ui: bool = False  # HTTPS on 443 (a web-managed appliance); give it sshd=False
 
     def __post_init__(self) -> None:
         if not _NAME_RE.match(self.name):
@@ -291,6 +293,8 @@ class HostSpec:
             special or self.ssh_only_from or self.sudo != "none" or self.windows is not None
         ):
             raise LabError(f"host {self.name}: a network device has no sshd, sudo or SSH options")
+        if self.web_ui and (self.sshd or self.windows or self.device):
+            raise LabError(f"host {self.name}: a web-managed appliance has only HTTPS (sshd=False)")
         if self.device is not None and self.role is not Role.NETWORK:
             raise LabError(f"host {self.name}: a network device has role network")
 

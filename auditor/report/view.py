@@ -33,6 +33,7 @@ from auditor.model import (
 from auditor.report.changes import ChangesView, changes_view
 from auditor.report.evidence import EvidenceRow, Fact, access_facts, evidence_of, text
 from auditor.report.finding import Described, HostFinding, Segment, describe, host_findings
+from auditor.report.survey import SurveyNote, SurveyView, survey_view
 from auditor.report.when import local_date, local_time, parse
 from auditor.report.words import Words
 
@@ -53,6 +54,8 @@ class ReportOptions:
     # "customer": the page mailed to the customer, without what is the MSP's own business:
     # how hosts were reached (accounts, keys, jump hosts), the MSP's notes, inventory details
     audience: str = "msp"
+    # A site survey or check-here, not the nightly audit (report/survey.py); None: an audit.
+    survey: SurveyNote | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +266,7 @@ class CustomerView:
     legend: tuple[tuple[str, str, str], ...]
     hosts: tuple[HostView, ...]
     changes: ChangesView | None = None  # "Seit dem letzten Lauf", from history
+    survey: SurveyView | None = None  # "Bestandsaufnahme vor Vertragsbeginn"
 
 
 def customer_view(
@@ -307,4 +311,5 @@ def customer_view(
         hosts=views,
         changes=changes_view(run, [(h, f"#{v.anchor}") for h, v in zip(ordered, views, strict=True)],
                              options.changes, options.lang, options.tz),
+        survey=survey_view(options.survey, words),
     )  # fmt: skip

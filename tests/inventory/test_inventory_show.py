@@ -71,10 +71,13 @@ def test_json_lists_every_resolved_field(write: Write, vault: Any) -> None:
             "ProxyJump=jump@203.0.113.2",
         ],
         "winrm": None,
+        "device": None,
         "secrets": {"become_password": "***"},
         "source": ws1["source"],
     }
     assert ws1["source"].endswith("/inv/hosts")
+    fw1 = next(t for t in data["targets"] if t["name"] == "fw1")
+    assert fw1["device"] == {"platform": "junos", "network_os": "junos", "become": False}
     srv1 = next(t for t in data["targets"] if t["name"] == "srv1")
     assert (srv1["port"], srv1["secrets"]) == (2222, {"password": "***"})
     (problem,) = data["problems"]
