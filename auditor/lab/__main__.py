@@ -18,7 +18,15 @@ from auditor.lab.build import Lab
 from auditor.lab.demo import DEMO_SPEC
 from auditor.lab.demo_run import run_demo
 from auditor.lab.inventory import write_inventory
-from auditor.lab.spec import LabError, LabSpec
+from auditor.lab.spec import (
+    AUDIT_USER,
+    DEVICE_PASSWORD,
+    DEVICE_USER,
+    REFLECTOR,
+    WINDOWS_PASSWORD,
+    LabError,
+    LabSpec,
+)
 
 SPECS: dict[str, LabSpec] = {"demo": DEMO_SPEC}
 
@@ -39,6 +47,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def survey_command(lab: Lab) -> list[str]:
+    """``auditor survey`` of the lab's LAN with the lab's accounts (their passwords in files)."""
+    secrets = {"windows-password": WINDOWS_PASSWORD, "device-password": DEVICE_PASSWORD}
+    for name, value in secrets.items():
+        path = lab.state_dir / name
+        path.touch(mode=0o600)
+        path.write_text(value + "\n", encoding="utf-8")
+    return [
+        "ip", "netns", "exec", lab.msp_ns, "auditor", "survey", "198.51.100.0/24",
+        "--customer", "'Neukunde AG'", "--user", "root", "--key", str(lab.client_key),
+        "--win-user", AUDIT_USER, "--win-password-file", str(lab.state_dir / "windows-password"),
+        "--net-user", DEVICE_USER,
+        "--net-password-file", str(lab.state_dir / "device-password"),
+        "--reflector", REFLECTOR, "--expected-network", "203.0.113.0/24",
+    ]  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -49,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             inventory = write_inventory(lab, lab.state_dir / "inventory.yml")
             print(f"lab {lab.prefix} up: {len(lab.hosts)} hosts, inventory {inventory}")
             print(f"run: ip netns exec {lab.msp_ns} auditor ...")
+            print("site survey: " + " ".join(survey_command(lab)))
         elif args.all_stale:
             cleaned = state.clean_stale(keep_persistent=False)
             print(f"removed {len(cleaned)} lab(s): {' '.join(cleaned) or '-'}")

@@ -3,7 +3,8 @@
 Every address of the given networks (and only those: each attempt passes
 :func:`networks.inside`) gets one plain TCP connect per management port
 (``MANAGEMENT_PORTS``), at most ``rate`` attempts per second and
-``concurrency`` at once, each within ``timeout_s``. No packet is crafted, no
+``concurrency`` at once (an address's ports together, addresses in order),
+each within ``timeout_s``. No packet is crafted, no
 service is logged into here: an open SSH port is asked nothing but its
 banner (the server speaks first), which says what kind of SSH it is.
 
@@ -91,17 +92,21 @@ async def discover(
     targets = [str(a) for a in addresses(networks)]
     progress = Progress(total=len(targets))
     pacer = _Pacer(settings.rate)
-    gate = asyncio.Semaphore(max(1, settings.concurrency))
+    # whole addresses at a time (their ports at once), so each is done soon after it starts
+    gate = asyncio.Semaphore(max(1, settings.concurrency // max(1, len(settings.ports))))
     found: list[Found] = found_sink if found_sink is not None else []
 
+    async def knock(address: str, port: int) -> str | None:
+        await pacer.wait()
+        return await _knock(address, port, settings.timeout_s)
+
     async def one(address: str) -> None:
+        if not inside(address, networks):  # the guard: never a connection outside
+            return
         result = Found(address)
-        for port in settings.ports:
-            if not inside(address, networks):  # the guard: never a connection outside
-                return
-            async with gate:
-                await pacer.wait()
-                banner = await _knock(address, port, settings.timeout_s)
+        async with gate:
+            answers = await asyncio.gather(*(knock(address, port) for port in settings.ports))
+        for port, banner in zip(settings.ports, answers, strict=True):
             if banner is not None:
                 result.open_ports.append(port)
                 if port == 22 and banner:

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from auditor.lab import Lab
+from auditor.lab.netns import exec_argv as netns_exec
 from auditor.lab.spec import REFLECTOR, WINDOWS_PASSWORD
 from tests.engine.conftest import TEST_TIMEOUTS, Audit, write_msp_ssh_config, write_test_profile
 
@@ -43,6 +46,11 @@ table ip6 survey_watch6 {{
   }}
 }}
 """
+
+
+def netns_argv(lab: Lab, argv: list[str]) -> list[str]:
+    """``argv`` in the MSP namespace; ``ip netns exec`` execs it, so the pid is the auditor's."""
+    return netns_exec(lab.msp_ns, argv)
 
 
 def expected_found(lab: Lab) -> set[str]:
@@ -193,3 +201,31 @@ def test_check_here_in_a_host_gives_that_hosts_verdicts(
     page = next((tmp_path / "out").glob("testkunde-gmbh.html")).read_text(encoding="utf-8")
     assert "Prüfung vor Ort auf diesem Rechner" in page
     assert TEST_TIMEOUTS["probe_s"] == 2  # the test profile's timeouts, as for the lab audit
+
+
+@pytest.mark.lab
+def test_ctrl_c_stops_the_search_and_keeps_what_was_found(lab: Lab, tmp_path: Path) -> None:
+    """Two addresses first (they answer at once), then a slow /24: Ctrl-C during the /24."""
+    first = f"{lab.host('good').address}/31"  # good and tcp5938
+    argv = netns_argv(lab, [
+        sys.executable, "-m", "auditor", "survey", first, "198.51.100.0/24", "--rate", "8",
+        "--customer", "Neukunde AG", "--user", "root", "--out", str(tmp_path / "out"),
+    ])  # fmt: skip
+    survey = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    inventory = tmp_path / "out" / "inventory.yml"
+    try:
+        time.sleep(6)  # the first two addresses take a second at 8 attempts/s; the /24 minutes
+        survey.send_signal(signal.SIGINT)
+        _, err = survey.communicate(timeout=30)
+    finally:
+        survey.kill()
+    assert survey.returncode == 130, err
+    assert "interrupted; the draft inventory holds what was found so far" in err
+    text = inventory.read_text(encoding="utf-8")
+    assert "interrupted" in text.splitlines()[1]
+    hosts = json.loads(subprocess.run(
+        [BIN / "ansible-inventory", "-i", str(inventory), "--list"],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout)["_meta"]["hostvars"]  # fmt: skip
+    assert {"good", "tcp5938"} <= set(hosts)
+    assert not (tmp_path / "out" / "results.json").exists()  # nothing audited, nothing claimed
