@@ -149,7 +149,8 @@ def _survey(args: argparse.Namespace) -> int:
     if line:
         line.close()
     kinds = [d.kind for d in discovered.devices]
-    counts = ", ".join(f"{kinds.count(k)} {k}" for k in ("ssh", "network_cli", "winrm", "web")
+    counts = ", ".join(f"{kinds.count(k)} {k}" for k in ("ssh", "network_cli", "winrm", "web",
+                                                         "unknown")
                        if k in kinds)  # fmt: skip
     print(f"survey: {len(kinds)} devices answered ({counts or 'none'})")
     print(f"draft inventory: {discovered.inventory.resolve()}")

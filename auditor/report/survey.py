@@ -23,6 +23,7 @@ class Unaudited:
     name: str
     ports: tuple[int, ...]
     what: str
+    kind: str = "web"  # web (only HTTPS answers) or unknown (port 22, but no SSH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,7 @@ def survey_view(note: SurveyNote | None, words: Words) -> SurveyView | None:
     detail = words.t("ui.survey_detail", networks=networks, found=note.found)
     rows = tuple(
         (text(u.address), text(u.name), ", ".join(str(p) for p in u.ports),
-         words.t("ui.survey_web_only"))
+         words.t("ui.survey_unknown" if u.kind == "unknown" else "ui.survey_web_only"))
         for u in note.unaudited
     )  # fmt: skip
     return SurveyView(words.t("ui.survey_title"), detail, rows)

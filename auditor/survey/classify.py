@@ -32,8 +32,9 @@ class Device:
     """One found device, as the draft inventory and the survey report name it.
 
     ``kind``: ``ssh`` (audited with the payload), ``network_cli`` (its CLI,
-    ``network_os``), ``winrm`` (a Windows server, ``port``), or ``web`` (only
-    HTTPS answers: not audited). ``what`` says in plain words what answered.
+    ``network_os``), ``winrm`` (a Windows server, ``port``), ``web`` (only
+    HTTPS answers) or ``unknown`` (port 22 open, but no SSH speaks there);
+    the last two are not audited. ``what`` says in plain words what answered.
     """
 
     name: str
@@ -74,8 +75,12 @@ def _device(item: Found, name: str) -> Device:
         if software.lower().startswith("dropbear"):
             return Device(name, item.address, "ssh", Role.NETWORK, ports,
                           f"SSH of an embedded device ({software})", banner)  # fmt: skip
-        what = f"SSH ({software})" if software else "SSH (no banner)"
-        return Device(name, item.address, "ssh", Role.SERVER, ports, what, banner)
+        if software:
+            return Device(name, item.address, "ssh", Role.SERVER, ports, f"SSH ({software})",
+                          banner)  # fmt: skip
+        if 443 not in ports:
+            return Device(name, item.address, "unknown", Role.NETWORK, ports,
+                          "port 22 answers, but not as an SSH server", banner)  # fmt: skip
     return Device(name, item.address, "web", Role.NETWORK, ports,
                   "only HTTPS answers (a device managed through a web page)", banner)  # fmt: skip
 

@@ -68,7 +68,7 @@ def draft_inventory(
     windows = [d for d in devices if d.kind == "winrm"]
     network = [d for d in devices if d.role is Role.NETWORK and d.kind == "ssh"]
     clis = [d for d in devices if d.kind == "network_cli"]
-    web = [d for d in devices if d.kind == "web"]
+    web = [d for d in devices if d.kind in ("web", "unknown")]
     children: list[str] = []
     if servers or windows:
         children += [f"        {group}_servers:", "          vars:",

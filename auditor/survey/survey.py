@@ -105,7 +105,9 @@ def load_with_credentials(inventory: Path, credentials: Credentials) -> Inventor
 def note_of(networks: Sequence[IPNetwork], devices: Sequence[Device]) -> SurveyNote:
     """What the report says of the survey: the networks, and what answered but cannot be audited."""
     unaudited = tuple(
-        Unaudited(d.address, d.name, d.open_ports, d.what) for d in devices if d.kind == "web"
+        Unaudited(d.address, d.name, d.open_ports, d.what, d.kind)
+        for d in devices
+        if d.kind in ("web", "unknown")
     )
     return SurveyNote("survey", tuple(str(n) for n in networks), unaudited, len(devices))
 

@@ -71,6 +71,7 @@ FOUND = [
     Found("198.51.100.14", [22], "SSH-2.0-dropbear_2022.83", "ap1"),
     Found("198.51.100.15", [443], None, "printer"),
     Found("198.51.100.16", [5986], None, "dc1"),  # the same name again
+    Found("198.51.100.17", [22], None, None),  # something on 22 that is not SSH
 ]
 
 
@@ -86,6 +87,7 @@ def test_what_answered_is_named_as_a_technician_would() -> None:
         "198.51.100.14": ("ap1", "ssh", Role.NETWORK, None, None),
         "198.51.100.15": ("printer", "web", Role.NETWORK, None, None),
         "198.51.100.16": ("dc1-2", "winrm", Role.SERVER, None, 5986),
+        "198.51.100.17": ("host-198-51-100-17", "unknown", Role.NETWORK, None, None),
     }  # fmt: skip
     assert devices["198.51.100.12"].what == "SSH of a network device (Cisco-1.25)"
 
@@ -134,6 +136,7 @@ def test_the_draft_names_the_vault_variables_and_lists_web_devices(tmp_path: Pat
                         "vault_baeckerei_sonnenschein_co_enable_secret"):  # fmt: skip
         assert f'# ansible_password: "{{{{ {placeholder} }}}}"' in text or placeholder in text
     assert "# 198.51.100.15 (printer): only HTTPS answers" in text
+    assert "# 198.51.100.17 (host-198-51-100-17): port 22 answers, but not as an SSH server" in text
     doc = yaml.safe_load(text)
     group = doc["all"]["children"]["baeckerei_sonnenschein_co"]
     assert set(group["children"]) == {"baeckerei_sonnenschein_co_servers",
