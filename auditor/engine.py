@@ -31,7 +31,7 @@ from auditor.model import Check, Finding, HostResult, InventoryProblem, Stage, T
 from auditor.payload import parse_output
 from auditor.payload.delivery import delivery_for
 from auditor.profile import Plan, Profile, plan_for
-from auditor.transports.base import Transport
+from auditor.transports.base import StartSignal, Transport
 
 TransportFactory = Callable[[Target], Transport]
 
@@ -224,8 +224,13 @@ class Engine:
         )
         progress.stage = Stage.PROBE
         self._events.host_stage(target, Stage.PROBE)
+        # after the login, the host's shell must start the payload within timeouts.start_s
+        started = StartSignal(delivery.started, plan.timeouts.start_s) if delivery.started else None
         result = await transport.run(
-            delivery.command, delivery.stdin, timeout_s=max(1.0, deadline - loop.time() + 5)
+            delivery.command,
+            delivery.stdin,
+            timeout_s=max(1.0, deadline - loop.time() + 5),
+            started=started,
         )
         observations = parse_output(
             result.stdout, stderr=result.stderr, exit_status=result.exit_status

@@ -34,6 +34,7 @@
         │   └── WinrmAccessDenied     logged in, but the account may not use WinRM
         └── PayloadError              the payload did not deliver observations  (stage probe)
             ├── PayloadTimeout        deadline passed; keeps the partial output
+            │   └── PayloadNotStarted the login worked, the payload never started
             └── PayloadMalformed      output was not one well-formed document
 
 Every ``TransportError`` class names the finding ``code`` it stands for
@@ -229,6 +230,12 @@ class PayloadTimeout(PayloadError):
     ) -> None:
         super().__init__(message, **params)
         self.partial_output = partial_output
+
+
+class PayloadNotStarted(PayloadTimeout):
+    """The host took the login but never started the payload (a ForceCommand, a hung shell)."""
+
+    code = "probe.not_started"
 
 
 class PayloadMalformed(PayloadError):

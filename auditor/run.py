@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import dataclasses
 import enum
+import resource
 import time
 import uuid
 from dataclasses import dataclass
@@ -112,12 +113,28 @@ def execute_loaded(
     ``survey`` marks the reports as a survey before the contract and lists what
     was found but could not be audited.
     """
+    raise_open_files()
     store = _store(options)
     with store.run_lock() if store else contextlib.nullcontext():
         outcome = _audit(options, profile, transports, events, load, store, survey)
     if store is not None:
         store.close()
     return outcome
+
+
+def raise_open_files() -> int:
+    """Raise the soft open-file limit to the hard one; the limit now in force.
+
+    Each host in flight holds a few descriptors (its connection, pipes, a
+    jump host's channel); a distribution's default soft limit of 1024 would
+    cap a large ``--forks`` long before memory or CPU do.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def _store(options: RunOptions) -> HistoryStore | None:

@@ -168,6 +168,7 @@ CODES: Mapping[str, Code] = {
     "winrm.client_unusable": Code(_ERR, _MSP, params=(*_MGMT, "reason")),
     "probe.failed": Code(_ERR, _MSP),  # the payload delivered no observations
     "probe.timeout": Code(_ERR, _MSP),
+    "probe.not_started": Code(_ERR, _MSP, params=("timeout_s",)),  # logged in, never started
     "probe.malformed": Code(_ERR, _MSP),
     "host.deadline": Code(_ERR, _MSP, params=("stage", "timeout_s")),
     "internal.error": Code(_ERR, _MSP, params=("error",)),

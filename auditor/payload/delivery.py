@@ -51,6 +51,7 @@ class Delivery:
 
     command: str
     stdin: bytes = field(repr=False)
+    started: bytes | None = None  # what the command writes to stderr as it starts, if anything
 
 
 def delivery_for(
@@ -61,4 +62,4 @@ def delivery_for(
         return Delivery(DEVICE_COMMAND, json.dumps(plan, sort_keys=True).encode("ascii"))
     if flavour is Flavour.POWERSHELL:
         return Delivery(powershell.LAUNCH_COMMAND, powershell.build_ps_program(plan))
-    return Delivery(launch.LAUNCH_COMMAND, sh.build_launcher(plan, become_password))
+    return Delivery(launch.LAUNCH_COMMAND, sh.build_launcher(plan, become_password), launch.STARTED)

@@ -9,13 +9,18 @@ become password in the host's process list, and neither ever written to the
 host's disk (a here-document would be a temporary file under bash).
 
 Wrapped in ``sh -c '...'`` so that a login shell of any kind (csh, fish,
-BusyBox ash) runs the same POSIX loop.
+BusyBox ash) runs the same POSIX loop. Its first act is :data:`STARTED` on
+stderr, which tells the controller the host really runs the command.
 """
 
 PYTHONS = ("python3", "python", "/usr/libexec/platform-python", "/usr/bin/python3")
+# Written to stderr first thing: the host's shell started our command. Without it the
+# controller knows within seconds that a host hangs after the login (a forced command).
+STARTED = b"AUDITOR-PAYLOAD-STARTED"
 
 LAUNCH_COMMAND = (
     "sh -c '"
+    f"echo {STARTED.decode()} >&2; "
     f"for p in {' '.join(PYTHONS)}; do "
     'q=$(command -v "$p" 2>/dev/null) || continue; '
     'if [ -f "$q" ] && [ -x "$q" ]; then exec "$q" -; fi; '

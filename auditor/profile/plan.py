@@ -65,9 +65,10 @@ class Plan:
         """The plan document sent to the payload (JSON-able, see module docstring).
 
         ``deadline_s`` (the engine's remaining budget, seconds) lowers the
-        payload deadline below the profile's ``timeouts.payload_s``, never raises it.
+        payload deadline below what the probes need (``timeouts.payload_deadline_s``),
+        never raises it.
         """
-        limit = self.timeouts.payload_s
+        limit = self.timeouts.payload_deadline_s
         doc: dict[str, Any] = {
             "plan_version": PLAN_VERSION,
             "deadline_s": float(limit if deadline_s is None else min(deadline_s, limit)),

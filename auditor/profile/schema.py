@@ -233,6 +233,10 @@ def _seconds(default: float, doc: str) -> Any:
     return field(default=default, metadata=_m(doc, parse=parse_seconds))
 
 
+HOST_SECTIONS_S = 8.0  # admin then TeamViewer, one command at a time (sudo, dpkg, pgrep)
+PAYLOAD_SLACK_S = 2.0  # thread start, the document's JSON, its way back
+
+
 @dataclass(frozen=True, slots=True)
 class Timeouts:
     """Every wait's limit, in seconds.
@@ -240,8 +244,9 @@ class Timeouts:
     ``connect_s``: TCP to the management port; ``login_s``: authentication;
     ``host_s``: everything for one host (connect, login, payload);
     ``probe_s``: one network operation inside the payload. The payload's own
-    deadline is what is left of ``host_s`` after a worst-case connect and
-    login, so the host deadline always covers it.
+    deadline (:attr:`payload_deadline_s`) is what its probes need, never more
+    than what is left of ``host_s`` after a worst-case connect and login
+    (:attr:`payload_s`), so the host deadline always covers it.
     """
 
     connect_s: float = _seconds(5.0, "TCP connect to the management port")
@@ -258,8 +263,31 @@ class Timeouts:
 
     @property
     def payload_s(self) -> float:
-        """The payload's deadline: it must print its document before this elapses."""
+        """The most the payload may take: what is left of ``host_s`` after connect and login."""
         return self.host_s - self.connect_s - self.login_s
+
+    @property
+    def start_s(self) -> float:
+        """How long after the login the host's shell may take to start the payload.
+
+        Starting a command is an operation like any other on the host: two
+        ``probe_s`` (a slow login script, a loaded host), at most ``login_s``.
+        """
+        return min(self.login_s, 2 * self.probe_s)
+
+    @property
+    def payload_deadline_s(self) -> float:
+        """What the payload needs, from its own start: its longest chain of waits, plus slack.
+
+        All probes run at once, each bounded by ``probe_s`` (a TLS probe that
+        finds interception looks at the certificate within a second
+        ``probe_s``); the host sections (admin, TeamViewer) run one command
+        after another, sudo's delay after a refused password included
+        (``HOST_SECTIONS_S``). ``PAYLOAD_SLACK_S`` covers threads and the
+        document. Capped by :attr:`payload_s`.
+        """
+        chain = max(2 * self.probe_s, HOST_SECTIONS_S) + PAYLOAD_SLACK_S
+        return min(self.payload_s, chain)
 
 
 @dataclass(frozen=True, slots=True)

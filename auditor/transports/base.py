@@ -5,7 +5,7 @@ of what is measured (that is ``payload/``) or judged (``judge/``). The engine
 drives every transport the same way::
 
     await transport.connect(deadline)            # raises a TransportError subclass
-    result = await transport.run(command, stdin, timeout_s)
+    result = await transport.run(command, stdin, timeout_s, started)
     await transport.close()                      # never raises
 
 Failures are our own exceptions from :mod:`auditor.errors`, each carrying the
@@ -29,6 +29,15 @@ class TransportResult:
     duration_s: float
 
 
+@dataclass(frozen=True, slots=True)
+class StartSignal:
+    """The command writes ``marker`` to stderr as it starts; no marker within ``within_s``
+    (and the command still running) means the host never started it."""
+
+    marker: bytes
+    within_s: float
+
+
 class Transport(Protocol):
     """Connect with a deadline, run one command with input, close.
 
@@ -45,8 +54,15 @@ class Transport(Protocol):
     async def connect(self, deadline: float) -> None:
         """Reach and authenticate by ``deadline`` (``loop.time()`` based)."""
 
-    async def run(self, command: str, stdin: bytes, timeout_s: float) -> TransportResult:
-        """Run ``command`` with ``stdin``; raise PayloadTimeout (with partial output) on timeout."""
+    async def run(
+        self, command: str, stdin: bytes, timeout_s: float, started: StartSignal | None = None
+    ) -> TransportResult:
+        """Run ``command`` with ``stdin``; raise PayloadTimeout (with partial output) on timeout.
+
+        With ``started``, a transport that can watch stderr raises PayloadNotStarted
+        when the marker does not come in time, so a host that hangs after the login
+        costs seconds, not the payload's whole deadline.
+        """
         ...
 
     async def close(self) -> None:

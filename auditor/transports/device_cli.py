@@ -37,7 +37,7 @@ from auditor.errors import PayloadMalformed, PayloadTimeout
 from auditor.model import Target
 from auditor.payload import BEGIN, END, OBSERVATIONS_VERSION
 from auditor.payload.delivery import DEVICE_COMMAND
-from auditor.transports.base import TransportResult
+from auditor.transports.base import StartSignal, TransportResult
 from auditor.transports.openssh import OpenSsh
 from auditor.transports.ssh import SshSettings, SshTransport
 
@@ -99,11 +99,13 @@ class DeviceCliTransport:
     async def connect(self, deadline: float) -> None:
         await self._ssh.connect(deadline)
 
-    async def run(self, command: str, stdin: bytes, timeout_s: float) -> TransportResult:
+    async def run(
+        self, command: str, stdin: bytes, timeout_s: float, started: StartSignal | None = None
+    ) -> TransportResult:
         if command != DEVICE_COMMAND:
             raise PayloadMalformed(f"a network device runs no program (asked for {command!r})")
         plan = json.loads(stdin)
-        started = time.monotonic()
+        begun = time.monotonic()
         per_command = max(MIN_COMMAND_TIMEOUT_S, 2 * float(plan.get("probe_timeout_s", 0)))
         driver = _Driver(
             self._ssh.connection,
@@ -140,7 +142,7 @@ class DeviceCliTransport:
             exit_status=0,
             stdout=b"\n".join((BEGIN, body, END)) + b"\n",
             stderr=b"",
-            duration_s=time.monotonic() - started,
+            duration_s=time.monotonic() - begun,
         )
 
     async def close(self) -> None:

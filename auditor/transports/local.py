@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from auditor.errors import PayloadTimeout
-from auditor.transports.base import TransportResult
+from auditor.transports.base import StartSignal, TransportResult
 
 
 class LocalTransport:
@@ -17,8 +17,10 @@ class LocalTransport:
     async def connect(self, deadline: float) -> None:
         return None
 
-    async def run(self, command: str, stdin: bytes, timeout_s: float) -> TransportResult:
-        started = time.monotonic()
+    async def run(
+        self, command: str, stdin: bytes, timeout_s: float, started: StartSignal | None = None
+    ) -> TransportResult:
+        begun = time.monotonic()
         process = await asyncio.create_subprocess_exec(
             "/bin/sh",
             "-c",
@@ -35,7 +37,7 @@ class LocalTransport:
             process.kill()
             await process.wait()
             raise PayloadTimeout(f"payload did not finish within {timeout_s:.1f}s") from None
-        return TransportResult(process.returncode, stdout, stderr, time.monotonic() - started)
+        return TransportResult(process.returncode, stdout, stderr, time.monotonic() - begun)
 
     async def close(self) -> None:
         return None

@@ -15,7 +15,7 @@ from types import TracebackType
 
 from auditor.errors import ConnectError, UnsupportedConnection
 from auditor.model import Connection, Target
-from auditor.transports.base import Transport, TransportResult
+from auditor.transports.base import StartSignal, Transport, TransportResult
 from auditor.transports.device_cli import DeviceCliTransport
 from auditor.transports.local import LocalTransport
 from auditor.transports.openssh import OpenSsh
@@ -44,7 +44,9 @@ class UnsupportedTransport:
             connection=self._connection.value,
         )
 
-    async def run(self, command: str, stdin: bytes, timeout_s: float) -> TransportResult:
+    async def run(
+        self, command: str, stdin: bytes, timeout_s: float, started: StartSignal | None = None
+    ) -> TransportResult:
         raise ConnectError("not connected")
 
     async def close(self) -> None:

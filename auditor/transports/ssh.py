@@ -45,13 +45,14 @@ from auditor.errors import (
     HostKeyChanged,
     HostKeyUnknown,
     LoginTimeout,
+    PayloadNotStarted,
     PayloadTimeout,
     SshAlgorithmsOutdated,
     SshConfigInvalid,
     SshHandshakeFailed,
 )
 from auditor.model import Secret, Target
-from auditor.transports.base import TransportResult
+from auditor.transports.base import StartSignal, TransportResult
 from auditor.transports.jump import parse_jump
 from auditor.transports.openssh import OpenSsh, OpenSshConfig, home_path
 from auditor.transports.reach import open_tcp, resolve
@@ -401,37 +402,72 @@ class SshTransport:
         assert self._conn is not None, "connect() first"
         return self._conn
 
-    async def run(self, command: str, stdin: bytes, timeout_s: float) -> TransportResult:
+    async def run(
+        self, command: str, stdin: bytes, timeout_s: float, started: StartSignal | None = None
+    ) -> TransportResult:
         assert self._conn is not None, "connect() first"
-        started = time.monotonic()
+        begun = time.monotonic()
         process = await self._conn.create_process(command, encoding=None)
         process.stdin.write(stdin)
         process.stdin.write_eof()
         stdout = bytearray()
         stderr = bytearray()
+        announced = asyncio.Event()
 
         async def pump(stream: asyncssh.SSHReader[bytes], sink: bytearray) -> None:
             while chunk := await stream.read(65536):
                 sink.extend(chunk)
+                if started is not None and sink is stderr and started.marker in sink:
+                    announced.set()
                 if len(sink) >= MAX_OUTPUT_BYTES:
                     process.close()  # hostile or broken host: stop reading, judge what we have
                     return
 
+        pumps = asyncio.gather(pump(process.stdout, stdout), pump(process.stderr, stderr))
         try:
             async with asyncio.timeout(timeout_s):
-                await asyncio.gather(pump(process.stdout, stdout), pump(process.stderr, stderr))
+                if started is not None:
+                    await self._await_start(pumps, announced, started, process)
+                await pumps
                 await process.wait_closed()
         except TimeoutError:
             process.close()
+            pumps.cancel()
             raise PayloadTimeout(
                 f"payload did not finish within {timeout_s:.1f}s", bytes(stdout)
             ) from None
+        if started is not None:  # the marker is ours, not the host's words
+            stderr = bytearray(bytes(stderr).replace(started.marker + b"\n", b"", 1))
         return TransportResult(
             exit_status=process.exit_status,
             stdout=bytes(stdout[:MAX_OUTPUT_BYTES]),
             stderr=bytes(stderr[:MAX_OUTPUT_BYTES]),
-            duration_s=time.monotonic() - started,
+            duration_s=time.monotonic() - begun,
         )
+
+    @staticmethod
+    async def _await_start(
+        pumps: asyncio.Future[Any],
+        announced: asyncio.Event,
+        started: StartSignal,
+        process: asyncssh.SSHClientProcess[bytes],
+    ) -> None:
+        """The marker, or the command's end, within ``started.within_s``; else PayloadNotStarted."""
+        waiter: asyncio.Future[Any] = asyncio.ensure_future(announced.wait())
+        try:
+            done, _ = await asyncio.wait(
+                {waiter, pumps}, timeout=started.within_s, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            waiter.cancel()
+        if not done:
+            process.close()
+            pumps.cancel()
+            raise PayloadNotStarted(
+                f"the host took the login but did not start the payload within "
+                f"{started.within_s:g}s (a forced command, or a login script that waits)",
+                timeout_s=started.within_s,
+            )
 
     async def close(self) -> None:
         for hop in reversed(self._hops):

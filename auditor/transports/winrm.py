@@ -71,7 +71,7 @@ from auditor.errors import (
 )
 from auditor.inventory.winrm_vars import AUTH_EXTRAS
 from auditor.model import Stage, Target, WinrmOptions
-from auditor.transports.base import TransportResult
+from auditor.transports.base import StartSignal, TransportResult
 from auditor.transports.reach import UNREACHABLE, open_tcp, resolve
 
 MAX_OUTPUT_BYTES = 2_000_000  # a hostile host cannot make us buffer more than this
@@ -249,7 +249,9 @@ class WinrmTransport:
         )
 
     # --- run ---------------------------------------------------------------------
-    async def run(self, command: str, stdin: bytes, timeout_s: float) -> TransportResult:
+    async def run(
+        self, command: str, stdin: bytes, timeout_s: float, started: StartSignal | None = None
+    ) -> TransportResult:
         """Run ``command`` with ``stdin`` in the shell; PayloadTimeout (with output) on timeout."""
         if self._protocol is None or self._shell is None:
             raise ConnectError("not connected", **self._facts)

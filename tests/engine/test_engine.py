@@ -40,7 +40,9 @@ class Answers:
     async def connect(self, deadline: float) -> None:
         return None
 
-    async def run(self, command: str, stdin: bytes, timeout_s: float) -> TransportResult:
+    async def run(
+        self, command: str, stdin: bytes, timeout_s: float, started: object = None
+    ) -> TransportResult:
         doc = {"observations_version": 1, "payload": "python", "uid": 0}
         out = b"motd noise\n" + BEGIN + b"\n" + json.dumps(doc).encode() + b"\n" + END + b"\n"
         return TransportResult(0, out, b"", 0.01)
@@ -50,18 +52,24 @@ class Answers:
 
 
 class Crashes(Answers):
-    async def run(self, command: str, stdin: bytes, timeout_s: float) -> TransportResult:
+    async def run(
+        self, command: str, stdin: bytes, timeout_s: float, started: object = None
+    ) -> TransportResult:
         raise RuntimeError("boom in a probe")
 
 
 class Hangs(Answers):
-    async def run(self, command: str, stdin: bytes, timeout_s: float) -> TransportResult:
+    async def run(
+        self, command: str, stdin: bytes, timeout_s: float, started: object = None
+    ) -> TransportResult:
         await asyncio.sleep(3600)
         raise AssertionError("unreachable")
 
 
 class Garbage(Answers):
-    async def run(self, command: str, stdin: bytes, timeout_s: float) -> TransportResult:
+    async def run(
+        self, command: str, stdin: bytes, timeout_s: float, started: object = None
+    ) -> TransportResult:
         return TransportResult(0, b"<html>not a document</html>" * 1000, b"", 0.01)
 
 
@@ -117,3 +125,20 @@ def test_hosts_with_an_inventory_problem_are_never_contacted(forks: int) -> None
     assert results["crash-1"].stage is Stage.INVENTORY
     assert results["crash-1"].stage_reason == "hosts.ini:3: host crash-1: unknown role 'toaster'"
     assert results["ok-1"].stage is Stage.JUDGED
+
+
+def test_a_run_raises_the_soft_open_file_limit_to_the_hard_one() -> None:
+    import resource
+
+    from auditor.run import raise_open_files
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    low = min(256, hard) if hard != resource.RLIM_INFINITY else 256
+    resource.setrlimit(resource.RLIMIT_NOFILE, (low, hard))
+    try:
+        now = raise_open_files()
+        assert now == resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        assert now == hard if hard != resource.RLIM_INFINITY else now >= low
+        assert now > low or hard == low
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -38,6 +38,7 @@ from auditor.errors import (
     LoginTimeout,
     PayloadError,
     PayloadMalformed,
+    PayloadNotStarted,
     PayloadTimeout,
     ResolveError,
     SshAlgorithmsOutdated,
@@ -115,6 +116,8 @@ STAGE_TABLE: list[tuple[TransportError, str, Verdict, Owner, dict[str, object]]]
     (PayloadError("no observations"), "probe.failed", ERR, MSP, {}),
     (PayloadTimeout("payload did not finish within 20.0s", b"partial"), "probe.timeout", ERR,
      MSP, {}),
+    (PayloadNotStarted("did not start the payload within 10s", timeout_s=10.0),
+     "probe.not_started", ERR, MSP, {"timeout_s": 10.0}),
     (PayloadMalformed("no BEGIN line"), "probe.malformed", ERR, MSP, {}),
     (FutureError("something new", address=ADDR), "connect.failed", ERR, IT, {"address": ADDR}),
     # Windows over WinRM: each stage its own reason (transports/winrm.py)

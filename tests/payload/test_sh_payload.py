@@ -19,7 +19,7 @@ from payload_servers import A_OK, World
 
 from auditor.model import Secret
 from auditor.payload import parse_output
-from auditor.payload.launch import LAUNCH_COMMAND
+from auditor.payload.launch import LAUNCH_COMMAND, STARTED
 from auditor.payload.sh import build_launcher, build_sh_program, render_plan
 from tests.payload.test_host_probe import full_plan
 
@@ -206,7 +206,8 @@ def test_launcher_runs_python_when_there_is_one(world: World, tmp_path: Path) ->
         world, build_launcher(plan), "dash", f"{py_dir}:/usr/bin:/bin", command=LAUNCH_COMMAND
     )
     assert parse_output(done.stdout, stderr=done.stderr)["payload"] == "python"
-    assert done.stderr == b""  # the sh half is a clean Python string: no warnings either
+    # the start marker first, then nothing: the sh half is a clean Python string, no warnings
+    assert done.stderr == STARTED + b"\n"
 
 
 def test_launcher_falls_back_to_sh_without_python(world: World, tmp_path: Path) -> None:

@@ -89,7 +89,9 @@ def test_plan_document_without_reflector() -> None:
     plan = plan_for(load_profile(), target(Role.SERVER))
     doc = plan.payload_input()
     assert doc["plan_version"] == PLAN_VERSION == 2
-    assert doc["deadline_s"] == 20.0
+    # what the probes need (2 x probe_s 4 = host sections 8, plus 2 s slack), not the 20 s
+    # left of host_s after connect and login
+    assert doc["deadline_s"] == 10.0
     assert doc["probe_timeout_s"] == 4.0
     assert doc["udp"] == []  # udp_5938 still applicable: the judge says inconclusive
     assert "udp_5938" in plan.applicable
@@ -132,7 +134,15 @@ def test_plan_document_with_reflector_and_engine_deadline() -> None:
     assert doc["udp"] == [{"check": "udp_5938", "host": "203.0.113.20", "port": 5938}]
     assert doc["deadline_s"] == 7.5
     # the engine may only shorten the deadline, never extend it
-    assert plan_for(profile, target(Role.SERVER)).payload_input(deadline_s=99)["deadline_s"] == 20
+    assert plan_for(profile, target(Role.SERVER)).payload_input(deadline_s=99)["deadline_s"] == 10
+
+
+def test_the_payload_deadline_follows_the_probes_within_the_host_budget() -> None:
+    from auditor.profile.schema import Timeouts
+
+    assert Timeouts(probe_s=4).payload_deadline_s == 10  # host sections (8) + slack (2)
+    assert Timeouts(probe_s=6, host_s=60).payload_deadline_s == 14  # 2 x probe_s + slack
+    assert Timeouts(probe_s=6, host_s=22).payload_deadline_s == 7  # capped: 22 - 5 - 10
 
 
 def test_udp_goes_to_the_reflector_port_unless_the_check_names_one(tmp_path: Path) -> None:
@@ -196,7 +206,7 @@ def test_checks_with_new_ids_fill_the_sections_of_their_kind(tmp_path: Path) -> 
     doc = plan_for(profile_from(tmp_path, text), target(Role.SERVER)).payload_input()
     assert doc == {
         "plan_version": 2,
-        "deadline_s": 20.0,
+        "deadline_s": 10.0,
         "probe_timeout_s": 4.0,
         "dns": {
             "checks": ["resolver_udp", "resolver_tcp", "resolver_udp2"],
