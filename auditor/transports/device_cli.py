@@ -38,6 +38,7 @@ from auditor.model import Target
 from auditor.payload import BEGIN, END, OBSERVATIONS_VERSION
 from auditor.payload.delivery import DEVICE_COMMAND
 from auditor.transports.base import StartSignal, TransportResult
+from auditor.transports.jump import JumpGates
 from auditor.transports.openssh import OpenSsh
 from auditor.transports.ssh import SshSettings, SshTransport
 
@@ -86,11 +87,17 @@ class _Driver(AsyncDriver):
 class DeviceCliTransport:
     """One network device: SSH login, then the CLI dialog; see the module docstring."""
 
-    def __init__(self, target: Target, settings: SshSettings, openssh: OpenSsh) -> None:
+    def __init__(
+        self,
+        target: Target,
+        settings: SshSettings,
+        openssh: OpenSsh,
+        jump_gates: JumpGates | None = None,
+    ) -> None:
         assert target.device is not None, "network_cli targets carry DeviceOptions"
         self._target = target
         self._platform: Platform = BY_KEY[target.device.platform]
-        self._ssh = SshTransport(target, settings, openssh, self._platform.login_suffix)
+        self._ssh = SshTransport(target, settings, openssh, self._platform.login_suffix, jump_gates)
 
     @property
     def access(self) -> Mapping[str, Any]:

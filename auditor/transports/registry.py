@@ -17,6 +17,7 @@ from auditor.errors import ConnectError, UnsupportedConnection
 from auditor.model import Connection, Target
 from auditor.transports.base import StartSignal, Transport, TransportResult
 from auditor.transports.device_cli import DeviceCliTransport
+from auditor.transports.jump import JumpGates
 from auditor.transports.local import LocalTransport
 from auditor.transports.openssh import OpenSsh
 from auditor.transports.ssh import SshSettings, SshTransport
@@ -56,22 +57,26 @@ class UnsupportedTransport:
 class Transports:
     """The per-host transport constructor of one run (``with Transports(...) as make``).
 
-    Shared per run: the ``ssh -G`` cache, and one thread pool for pywinrm,
-    sized by ``forks``, so at most that many WinRM calls block at once.
+    Shared per run: the ``ssh -G`` cache, the gates that keep the logins
+    through one jump host below its sshd's ``MaxStartups``, and one thread
+    pool for pywinrm, sized by ``forks``, so at most that many WinRM calls
+    block at once.
     """
 
     def __init__(self, settings: TransportSettings, forks: int = 50) -> None:
         self._settings = settings
         self._openssh = OpenSsh(settings.ssh.ssh_config)  # asks ssh -G once per question
+        self._jump_gates = JumpGates()  # logins through one jump host: below its MaxStartups
         self._pool = ThreadPoolExecutor(max_workers=max(1, forks), thread_name_prefix="winrm")
 
     def __call__(self, target: Target) -> Transport:
         if target.connection is Connection.SSH:
-            return SshTransport(target, self._settings.ssh, self._openssh)
+            return SshTransport(target, self._settings.ssh, self._openssh,
+                                jump_gates=self._jump_gates)  # fmt: skip
         if target.connection is Connection.WINRM:
             return WinrmTransport(target, self._settings.winrm, self._pool)
         if target.connection is Connection.NETWORK_CLI and target.device is not None:
-            return DeviceCliTransport(target, self._settings.ssh, self._openssh)
+            return DeviceCliTransport(target, self._settings.ssh, self._openssh, self._jump_gates)
         if target.connection is Connection.LOCAL:
             return LocalTransport()
         return UnsupportedTransport(target.connection)

@@ -53,7 +53,7 @@ from auditor.errors import (
 )
 from auditor.model import Secret, Target
 from auditor.transports.base import StartSignal, TransportResult
-from auditor.transports.jump import parse_jump
+from auditor.transports.jump import JumpGates, parse_jump
 from auditor.transports.openssh import OpenSsh, OpenSshConfig, home_path
 from auditor.transports.reach import open_tcp, resolve
 from auditor.transports.ssh_algs import Algorithms, algorithms
@@ -153,11 +153,17 @@ class SshTransport:
     """One SSH connection to one host; see the module docstring for the stages."""
 
     def __init__(
-        self, target: Target, settings: SshSettings, openssh: OpenSsh, login_suffix: str = ""
+        self,
+        target: Target,
+        settings: SshSettings,
+        openssh: OpenSsh,
+        login_suffix: str = "",
+        jump_gates: JumpGates | None = None,
     ) -> None:
         self._target = target
         self._settings = settings
         self._openssh = openssh
+        self._jump_gates = jump_gates or JumpGates()  # shared per run by transports/registry.py
         # Appended to the login name only (RouterOS reads console options from it).
         self._login_suffix = login_suffix
         self._hops: list[_Hop] = []
@@ -227,13 +233,15 @@ class SshTransport:
                 "login_timeout": self._settings.login_timeout_s,
             }  # fmt: skip
             names = [host, jump.host]
-            if tunnel is not None:
-                options["tunnel"] = tunnel
-            else:
-                family, ip = await resolve(host, port, via=jump.host)
-                names.append(ip)
-                options["sock"] = await open_tcp(family, ip, port, timeout_s, "ssh", via=jump.host)
-            tunnel = await self._handshake(hop, options, names, jump=jump.host)
+            async with self._jump_gates.gate(host, port):  # the jump host's MaxStartups
+                if tunnel is not None:
+                    options["tunnel"] = tunnel
+                else:
+                    family, ip = await resolve(host, port, via=jump.host)
+                    names.append(ip)
+                    options["sock"] = await open_tcp(family, ip, port, timeout_s, "ssh",
+                                                     via=jump.host)  # fmt: skip
+                tunnel = await self._handshake(hop, options, names, jump=jump.host)
         assert tunnel is not None
         return tunnel
 
