@@ -7,7 +7,7 @@ PY    := $(VENV)/bin/python
 DEBS  := openssh-server openssh-client dropbear-bin dnsmasq nftables busybox-static iproute2 openssl sudo dnsutils \
          chromium chromium-driver fonts-dejavu-core postgresql systemd
 
-.PHONY: demo test lint system-deps venv clean lab-down
+.PHONY: demo test lint bench system-deps venv clean lab-down
 
 system-deps:
 	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -31,9 +31,13 @@ test: system-deps venv
 	$(VENV)/bin/pytest
 
 lint: venv
-	$(VENV)/bin/ruff check auditor tests
-	$(VENV)/bin/ruff format --check auditor tests
+	$(VENV)/bin/ruff check auditor tests bench
+	$(VENV)/bin/ruff format --check auditor tests bench
 	$(VENV)/bin/mypy
+
+# The auditor against Ansible on labs of 20, 100 and 200 hosts, in one run (bench/RESULTS.md).
+bench: system-deps venv
+	$(PY) -m bench.run
 
 lab-down: venv
 	$(PY) -m auditor.lab down --all-stale

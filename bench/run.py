@@ -1,0 +1,191 @@
+"""``python -m bench.run [--sizes 20,100,200]``: the auditor against Ansible, on the same lab, in one run.
+
+Per size N it builds a lab of N hosts (a real OpenSSH sshd per host; every
+tenth with TCP 5938 dropped, so its probes wait out their timeouts; one
+that takes the login and never runs anything), then times, one after the
+other on that lab:
+
+1. ``auditor run`` at its default forks (50) and at forks = N;
+2. ``ansible-playbook bench/playbook.yml`` (the same checks with stock
+   modules) at forks 5 (Ansible's default; only for N <= 20, it is slow) and 50,
+   with a task timeout of 20 s (``ANSIBLE_TASK_TIMEOUT``): without one, the
+   hung host holds the playbook for ever.
+
+Each command runs in the lab's MSP namespace and is waited for with
+``wait4``, so its own CPU seconds and peak memory are its own; the rest of
+the machine's CPU in that time is the lab's (sshd, logins, the payloads).
+It prints a table per N and the ratios measured in the same run, and checks
+that both say the same of TCP 5938 per host. Figures, never assertions:
+``bench/RESULTS.md`` keeps them with the machine they came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.lab import Fault, HostSpec, Lab, LabSpec, unique_prefix, write_inventory
+from auditor.lab.netns import exec_argv
+from auditor.lab.spec import MAX_HOSTS, REFLECTOR
+from auditor.model import Role
+
+PLAYBOOK = Path(__file__).with_name("playbook.yml")
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True, slots=True)
+class Timed:
+    """One command on one lab: wall, its own CPU and peak memory, the machine's other CPU."""
+
+    label: str
+    wall_s: float
+    cpu_s: float
+    peak_mib: float
+    lab_cpu_s: float
+    per_host_s: tuple[float, ...] = ()
+
+
+def bench_spec(n: int) -> LabSpec:
+    """N hosts: every tenth drops TCP 5938 (timeouts), one hangs after the login."""
+    hosts = []
+    for i in range(n):
+        name = f"b{i:03d}"
+        if i == n - 1:
+            hosts.append(HostSpec(name, "Bench", Role.SERVER, hang_after_auth=True))
+        elif i % 10 == 5:
+            hosts.append(HostSpec(name, "Bench", Role.SERVER, faults=(Fault("tcp", 5938),)))
+        else:
+            hosts.append(HostSpec(name, "Bench", Role.SERVER))
+    return LabSpec(name=f"bench{n}", hosts=tuple(hosts))
+
+
+def machine_cpu_s() -> float:
+    """All CPU seconds the machine spent so far (user + system, every core)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    ticks = sum(int(x) for x in fields[:3]) + sum(int(x) for x in fields[5:8])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def timed(label: str, argv: list[str], env: dict[str, str]) -> tuple[Timed, str]:
+    """Run ``argv``; its wall time, own CPU and peak RSS (wait4), and everyone else's CPU."""
+    before_cpu, started = machine_cpu_s(), time.monotonic()
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
+        _, _, usage = os.wait4(proc.pid, 0)
+        proc.returncode = 0
+        wall = time.monotonic() - started
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace")
+    own = usage.ru_utime + usage.ru_stime
+    lab = max(0.0, machine_cpu_s() - before_cpu - own)
+    return Timed(label, wall, own, usage.ru_maxrss / 1024, lab), text
+
+
+def run_size(n: int, work: Path, with_slow_ansible: bool) -> list[Timed]:
+    lab = Lab(bench_spec(n), work / f"lab{n}", unique_prefix("b")).up()
+    try:
+        inventory = write_inventory(lab, work / f"inventory{n}.yml")
+        env = {**os.environ, "HOME": str(work), "ANSIBLE_HOST_KEY_CHECKING": "False",
+               "ANSIBLE_NOCOLOR": "1", "ANSIBLE_TASK_TIMEOUT": "20",
+               "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3"}  # fmt: skip
+        env.pop("SSH_AUTH_SOCK", None)
+        rows: list[Timed] = []
+        audits: dict[str, dict[str, object]] = {}
+        for forks in (50, n):
+            out = work / f"out{n}-{forks}"
+            argv = exec_argv(lab.msp_ns, [
+                sys.executable, "-P", "-m", "auditor", "run", "-i", str(inventory),
+                "--known-hosts", str(lab.known_hosts), "--reflector", REFLECTOR,
+                "--expected-network", "203.0.113.0/24", "--out", str(out), "--no-history",
+                "--quiet", "-f", str(forks),
+            ])  # fmt: skip
+            row, _ = timed(f"auditor -f {forks}", argv, env)
+            doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+            durations = tuple(float(h["duration_s"]) for h in doc["hosts"])
+            rows.append(dataclasses.replace(row, per_host_s=durations))
+            audits[str(forks)] = doc
+        for forks in (5, 50) if with_slow_ansible else (50,):
+            argv = exec_argv(lab.msp_ns, [
+                str(BIN / "ansible-playbook"), "-i", str(inventory), "-f", str(forks),
+                str(PLAYBOOK),
+            ])  # fmt: skip
+            row, text = timed(f"ansible -f {forks}", argv, env)
+            rows.append(row)
+            agreement = agree(audits["50"], text)
+        print_table(n, rows, agreement)
+        return rows
+    finally:
+        lab.down()
+
+
+def agree(audit: dict[str, object], ansible_out: str) -> tuple[int, int]:
+    """Hosts where both say the same of TCP 5938 (reachable or not), of hosts both observed.
+
+    Ansible's own words, from its default output: under the first task's
+    header, ``ok: [host]`` or ``fatal: [host]: FAILED!`` (``UNREACHABLE!`` is no observation).
+    """
+    said: dict[str, bool] = {}
+    lines = ansible_out.split("TASK [", 2)
+    first = lines[1] if len(lines) > 1 else ""
+    for line in first.splitlines():
+        if line.startswith(("ok: [", "fatal: [")):
+            host = line.split("[", 1)[1].split("]", 1)[0]
+            if "UNREACHABLE!" not in line:
+                said[host] = line.startswith("ok:")
+    same = total = 0
+    for host in audit["hosts"]:  # type: ignore[attr-defined]
+        theirs = said.get(host["name"])
+        if theirs is None or host["stage"] != "judged":
+            continue
+        ours = next(c["verdict"] for c in host["checks"] if c["id"] == "tcp_5938")
+        total += 1
+        same += (ours == "pass") == theirs
+    return (same, total)
+
+
+def print_table(n: int, rows: list[Timed], agreement: tuple[int, int]) -> None:
+    print(f"\nN = {n} hosts ({platform.node()}, {os.cpu_count()} cores)")
+    print(f"{'':14} {'wall s':>7} {'hosts/s':>8} {'p50 s':>6} {'p95 s':>6} {'max s':>6} "
+          f"{'CPU s':>6} {'peak MiB':>8} {'lab CPU s':>9}")  # fmt: skip
+    for row in rows:
+        per = sorted(row.per_host_s)
+        p50 = f"{statistics.median(per):6.1f}" if per else "     -"
+        p95 = f"{per[int(0.95 * (len(per) - 1))]:6.1f}" if per else "     -"
+        top = f"{per[-1]:6.1f}" if per else "     -"
+        print(f"{row.label:14} {row.wall_s:7.1f} {n / row.wall_s:8.1f} {p50} {p95} {top} "
+              f"{row.cpu_s:6.1f} {row.peak_mib:8.0f} {row.lab_cpu_s:9.1f}")  # fmt: skip
+    auditor = min(r.wall_s for r in rows if r.label.startswith("auditor"))
+    for row in rows:
+        if row.label.startswith("ansible"):
+            print(f"auditor (best) is {row.wall_s / auditor:.1f}x faster than {row.label}")
+    same, total = agreement
+    print(f"TCP 5938 verdicts agree on {same} of {total} hosts both observed")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--sizes", default="20,100,200",
+                        help=f"lab sizes, comma-separated (at most {MAX_HOSTS})")  # fmt: skip
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    if any(not 2 <= n <= MAX_HOSTS for n in sizes):
+        print(f"bench: sizes must be 2..{MAX_HOSTS}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="auditor-bench-") as tmp:
+        for n in sizes:
+            run_size(n, Path(tmp), with_slow_ansible=n <= 20)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""The benchmark's own parts that can be wrong without a lab: the fleet it builds, how it
+reads Ansible's answers. (The figures themselves are bench/RESULTS.md, never asserted.)"""
+
+from __future__ import annotations
+
+from bench.run import agree, bench_spec
+
+ANSIBLE = """
+PLAY [remote-maintenance prerequisites, the Ansible way] ***********************
+
+TASK [TCP 5938 to TeamViewer] **************************************************
+ok: [b000]
+[ERROR]: Task failed: Module failed: Timeout when waiting for router1.teamviewer.com:5938
+fatal: [b005]: FAILED! => {"changed": false, "msg": "Timeout"}
+...ignoring
+fatal: [b009]: UNREACHABLE! => {"changed": false, "unreachable": true}
+
+TASK [TCP 80] ******************************************************************
+fatal: [b000]: FAILED! => {"changed": false}
+"""
+
+
+def host(name: str, verdict: str, stage: str = "judged") -> dict[str, object]:
+    return {"name": name, "stage": stage, "checks": [{"id": "tcp_5938", "verdict": verdict}]}
+
+
+def test_the_bench_fleet_has_its_faults() -> None:
+    spec = bench_spec(20)
+    assert len(spec.hosts) == 20
+    assert [h.name for h in spec.hosts if h.hang_after_auth] == ["b019"]
+    assert [h.name for h in spec.hosts if h.faults] == ["b005", "b015"]
+
+
+def test_agreement_counts_only_hosts_both_observed() -> None:
+    audit = {"hosts": [host("b000", "pass"), host("b005", "fail"), host("b009", "pass"),
+                       host("b019", "error", stage="probe"), host("b001", "fail")]}  # fmt: skip
+    # b000 and b005 agree; b009 Ansible could not reach; b019 we did not audit; b001 Ansible
+    # never mentioned
+    assert agree(audit, ANSIBLE) == (2, 2)
+    audit["hosts"][0] = host("b000", "fail")
+    assert agree(audit, ANSIBLE) == (1, 2)
