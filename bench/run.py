@@ -97,7 +97,10 @@ def run_size(n: int, work: Path, with_slow_ansible: bool) -> list[Timed]:
         inventory = write_inventory(lab, work / f"inventory{n}.yml")
         env = {**os.environ, "HOME": str(work), "ANSIBLE_HOST_KEY_CHECKING": "False",
                "ANSIBLE_NOCOLOR": "1", "ANSIBLE_TASK_TIMEOUT": "20",
-               "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3"}  # fmt: skip
+               "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3",
+               # Ansible prints results on stdout and failures on stderr, into one file here:
+               # unbuffered, they stay in the order they happened (agree() reads the order)
+               "PYTHONUNBUFFERED": "1"}  # fmt: skip
         env.pop("SSH_AUTH_SOCK", None)
         rows: list[Timed] = []
         audits: dict[str, dict[str, object]] = {}
@@ -129,7 +132,8 @@ def run_size(n: int, work: Path, with_slow_ansible: bool) -> list[Timed]:
 
 
 def agree(audit: dict[str, object], ansible_out: str) -> tuple[int, int]:
-    """Hosts where both say the same of TCP 5938 (reachable or not), of hosts both observed.
+    """Hosts where both say the same of TCP 5938 (reachable or not), of hosts both observed:
+    Ansible reached the host, and the auditor's verdict is pass or fail (not an error).
 
     Ansible's own words, from its default output: under the first task's
     header, ``ok: [host]`` or ``fatal: [host]: FAILED!`` (``UNREACHABLE!`` is no observation).
@@ -148,6 +152,8 @@ def agree(audit: dict[str, object], ansible_out: str) -> tuple[int, int]:
         if theirs is None or host["stage"] != "judged":
             continue
         ours = next(c["verdict"] for c in host["checks"] if c["id"] == "tcp_5938")
+        if ours not in ("pass", "fail"):  # the auditor observed nothing it would vouch for
+            continue
         total += 1
         same += (ours == "pass") == theirs
     return (same, total)

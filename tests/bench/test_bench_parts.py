@@ -37,5 +37,8 @@ def test_agreement_counts_only_hosts_both_observed() -> None:
     # b000 and b005 agree; b009 Ansible could not reach; b019 we did not audit; b001 Ansible
     # never mentioned
     assert agree(audit, ANSIBLE) == (2, 2)
+    audit["hosts"][1] = host("b005", "error")  # judged, but its probe ended at the deadline
+    assert agree(audit, ANSIBLE) == (1, 1)
+    audit["hosts"][1] = host("b005", "fail")
     audit["hosts"][0] = host("b000", "fail")
     assert agree(audit, ANSIBLE) == (1, 2)
