@@ -267,7 +267,7 @@ hostname: {host}
 ip-address: {address}
 public-ip-address: unknown
 netmask: 255.255.255.0
-default-gateway: 192.0.2.1
+default-gateway: 198.51.100.1
 ip-assignment: static
 ipv6-address: unknown
 ipv6-link-local-address: fe80::250:56ff:fe9a:1/64
@@ -595,7 +595,7 @@ PLATFORMS: dict[str, Platform] = {
             (r"show privilege", _show_privilege),
             (r"disable", _disable),
         ),
-        motd="Last login: Mon Nov 30 07:55:12 2026 from 192.0.2.1",
+        motd="Last login: Mon Nov 30 07:55:12 2026 from 198.51.100.2",
         model="DCS-7050SX3-48YC8",
         version="4.31.2F",
         privilege=15,
@@ -687,7 +687,7 @@ PLATFORMS: dict[str, Platform] = {
                 _panos_permissions,
             ),
         ),
-        motd="Last login: Mon Nov 30 07:55:12 2026 from 192.0.2.1",
+        motd="Last login: Mon Nov 30 07:55:12 2026 from 198.51.100.2",
         model="PA-440",
         version="11.1.2",
         privilege="superuser",
