@@ -179,14 +179,12 @@ def _survey(args: argparse.Namespace) -> int:
 
 
 def _check_here(args: argparse.Namespace) -> int:
-    import socket
-
     from auditor.survey.check_here import local_load
 
     profile = _profile(args)
-    name = socket.gethostname() or "localhost"
-    out_dir: Path = args.out or Path(f"check-here-{name}-{date.today().isoformat()}")
     load = local_load(args.customer, Role(args.role), args.unattended)
+    name = load.targets[0].name
+    out_dir: Path = args.out or Path(f"check-here-{name}-{date.today().isoformat()}")
     options = RunOptions(inventories=("check-here",), out_dir=out_dir, forks=1, lang=args.lang,
                          timezone=args.timezone, history=False)  # fmt: skip
     return _audit(options, profile, TransportSettings(), load, SurveyNote("check_here"))

@@ -17,3 +17,8 @@ def ascii_slug(text: str, separator: str = "-", fallback: str = "customer") -> s
     spelled = text.lower().translate(_SPELLED_OUT)
     ascii_text = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", separator, ascii_text).strip(separator) or fallback
+
+
+def group_name(customer: str) -> str:
+    """An Ansible-safe group name for a customer: ``Bäckerei X & Y`` -> ``baeckerei_x_y``."""
+    return ascii_slug(customer, "_")

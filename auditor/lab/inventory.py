@@ -21,7 +21,7 @@ from auditor.lab.spec import (
     DEVICE_USER,
     WINDOWS_PASSWORD,
 )
-from auditor.names import ascii_slug
+from auditor.names import group_name
 
 if TYPE_CHECKING:
     from auditor.lab.build import Lab, LabHost
@@ -35,11 +35,6 @@ def write_known_hosts(path: Path, keys: Iterable[tuple[str, str, int]]) -> None:
         lines += [f"{addr} {key}"] if port == 22 else []
         lines.append(f"[{addr}]:{port} {key}")
     path.write_text("\n".join(lines) + "\n")
-
-
-def group_name(customer: str) -> str:
-    """An Ansible-safe group name for a customer: ``Bäckerei X & Y`` -> ``baeckerei_x_y``."""
-    return ascii_slug(customer, "_")
 
 
 # What an MSP's inventory says for an appliance that offers only old algorithms.

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from auditor.model import Role
-from auditor.names import ascii_slug
+from auditor.names import group_name
 from auditor.survey.classify import Device
 
 
@@ -35,11 +35,6 @@ class Logins:
     win_user: str | None = None
     net_user: str | None = None  # network devices' own account, when it differs from ``user``
     net_password: bool = False
-
-
-def group_name(customer: str) -> str:
-    """An Ansible-safe group name for a customer: ``Bäckerei X & Y`` -> ``baeckerei_x_y``."""
-    return ascii_slug(customer, "_") or "customer"
 
 
 def draft_inventory(
@@ -99,44 +94,37 @@ def draft_inventory(
 
 def _windows(group: str, devices: Sequence[Device], logins: Logins) -> list[str]:
     """Windows servers: WinRM with NTLM, which a Windows server accepts as it comes."""
-    lines = [
-        "          children:",
-        f"            {group}_windows:",
-        "              vars:",
-        "                ansible_connection: winrm",
-        "                ansible_winrm_transport: ntlm",
-    ]
-    if logins.win_user:
-        lines.append(f"                ansible_user: {_q(logins.win_user)}")
-    lines += [
-        f'                # ansible_password: "{{{{ vault_{group}_windows_password }}}}"',
-        "              hosts:",
-    ]
-    for device in devices:
-        lines += _host(device, 16)
-    return lines
+    return _child(f"{group}_windows", devices,
+                  ["ansible_connection: winrm", "ansible_winrm_transport: ntlm"],
+                  logins.win_user,
+                  [f'# ansible_password: "{{{{ vault_{group}_windows_password }}}}"'])  # fmt: skip
 
 
 def _clis(group: str, devices: Sequence[Device], logins: Logins) -> list[str]:
     """Network devices driven over their CLI, with their own account when one was given."""
-    lines = [
-        "          children:",
-        f"            {group}_network_cli:",
-        "              vars:",
-        "                ansible_connection: network_cli",
-    ]
-    if logins.net_user:
-        lines.append(f"                ansible_user: {_q(logins.net_user)}")
+    secrets = []
     if logins.net_password or logins.password:
-        lines.append(
-            f'                # ansible_password: "{{{{ vault_{group}_network_password }}}}"'
-        )
-    lines += [
-        "                # ansible_become: true            (when the devices need enable)",
-        "                # ansible_become_method: enable",
-        f'                # ansible_become_password: "{{{{ vault_{group}_enable_secret }}}}"',
-        "              hosts:",
+        secrets.append(f'# ansible_password: "{{{{ vault_{group}_network_password }}}}"')
+    secrets += [
+        "# ansible_become: true            (when the devices need enable)",
+        "# ansible_become_method: enable",
+        f'# ansible_become_password: "{{{{ vault_{group}_enable_secret }}}}"',
     ]
+    return _child(f"{group}_network_cli", devices, ["ansible_connection: network_cli"],
+                  logins.net_user, secrets)  # fmt: skip
+
+
+def _child(
+    name: str, devices: Sequence[Device], fixed: list[str], user: str | None, comments: list[str]
+) -> list[str]:
+    """A child group below a role group: its connection vars, its user, commented secrets."""
+    pad = " " * 16
+    lines = ["          children:", f"            {name}:", "              vars:"]
+    lines += [pad + line for line in fixed]
+    if user:
+        lines.append(f"{pad}ansible_user: {_q(user)}")
+    lines += [pad + line for line in comments]
+    lines.append("              hosts:")
     for device in devices:
         lines += _host(device, 16)
     return lines

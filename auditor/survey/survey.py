@@ -26,10 +26,11 @@ from pathlib import Path
 from auditor.atomic import write_atomic
 from auditor.inventory import InventoryLoad, load_inventory
 from auditor.model import Connection, Secret, Target
+from auditor.names import ascii_slug
 from auditor.report.survey import SurveyNote, Unaudited
 from auditor.survey.classify import Device, classify
 from auditor.survey.discover import DiscoverySettings, Found, Progress, address_order, discover
-from auditor.survey.draft import Logins, draft_inventory, group_name
+from auditor.survey.draft import Logins, draft_inventory
 from auditor.survey.networks import IPNetwork
 
 
@@ -62,7 +63,7 @@ class Discovered:
 def default_out_dir(customer: str, today: date | None = None) -> Path:
     """``survey-<customer>-<date>/`` in the current folder."""
     day = (today or date.today()).isoformat()
-    return Path(f"survey-{group_name(customer).replace('_', '-')}-{day}")
+    return Path(f"survey-{ascii_slug(customer)}-{day}")
 
 
 def discover_and_draft(
