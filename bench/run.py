@@ -36,8 +36,11 @@ from pathlib import Path
 
 from auditor.lab import Fault, HostSpec, Lab, LabSpec, unique_prefix, write_inventory
 from auditor.lab.netns import exec_argv
-from auditor.lab.spec import MAX_HOSTS, REFLECTOR
+from auditor.lab.spec import MAX_HOSTS, MAX_SITES, REFLECTOR
 from auditor.model import Role
+from bench.labcpu import LabCpu, machine_cpu_s
+
+MAX_BENCH_HOSTS = MAX_HOSTS * (1 + MAX_SITES)
 
 PLAYBOOK = Path(__file__).with_name("playbook.yml")
 BIN = Path(sys.executable).parent
@@ -56,29 +59,28 @@ class Timed:
 
 
 def bench_spec(n: int) -> LabSpec:
-    """N hosts: every tenth drops TCP 5938 (timeouts), one hangs after the login."""
+    """N hosts: every tenth drops TCP 5938 (timeouts), one hangs after the login.
+
+    The first ``MAX_HOSTS`` live on the MSP's LAN, every further ``MAX_HOSTS``
+    at one more remote site behind NAT (reached through port forwards).
+    """
     hosts = []
     for i in range(n):
-        name = f"b{i:03d}"
+        name, site = f"b{i:04d}", i // MAX_HOSTS
         if i == n - 1:
-            hosts.append(HostSpec(name, "Bench", Role.SERVER, hang_after_auth=True))
+            hosts.append(HostSpec(name, "Bench", Role.SERVER, hang_after_auth=True, site=site))
         elif i % 10 == 5:
-            hosts.append(HostSpec(name, "Bench", Role.SERVER, faults=(Fault("tcp", 5938),)))
+            hosts.append(
+                HostSpec(name, "Bench", Role.SERVER, faults=(Fault("tcp", 5938),), site=site)
+            )
         else:
-            hosts.append(HostSpec(name, "Bench", Role.SERVER))
+            hosts.append(HostSpec(name, "Bench", Role.SERVER, site=site))
     return LabSpec(name=f"bench{n}", hosts=tuple(hosts))
 
 
-def machine_cpu_s() -> float:
-    """All CPU seconds the machine spent so far (user + system, every core)."""
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    ticks = sum(int(x) for x in fields[:3]) + sum(int(x) for x in fields[5:8])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def timed(label: str, argv: list[str], env: dict[str, str]) -> tuple[Timed, str]:
-    """Run ``argv``; its wall time, own CPU and peak RSS (wait4), and everyone else's CPU."""
-    before_cpu, started = machine_cpu_s(), time.monotonic()
+def timed(label: str, argv: list[str], env: dict[str, str], lab: LabCpu) -> tuple[Timed, str]:
+    """Run ``argv``; its wall time, own CPU and peak RSS (wait4), and the lab's CPU meanwhile."""
+    before_cpu, before_lab, started = machine_cpu_s(), lab.seconds(), time.monotonic()
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
         _, _, usage = os.wait4(proc.pid, 0)
@@ -87,48 +89,65 @@ def timed(label: str, argv: list[str], env: dict[str, str]) -> tuple[Timed, str]
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
     own = usage.ru_utime + usage.ru_stime
-    lab = max(0.0, machine_cpu_s() - before_cpu - own)
-    return Timed(label, wall, own, usage.ru_maxrss / 1024, lab), text
+    after_lab = lab.seconds()
+    if before_lab is not None and after_lab is not None:
+        lab_s = after_lab - before_lab
+    else:
+        lab_s = max(0.0, machine_cpu_s() - before_cpu - own)
+    return Timed(label, wall, own, usage.ru_maxrss / 1024, lab_s), text
 
 
-def run_size(n: int, work: Path, with_slow_ansible: bool) -> list[Timed]:
+def run_size(n: int, work: Path, ansible_forks: tuple[int, ...]) -> list[Timed]:
+    """Build the N-host lab, time the auditor (forks 50 and N) and Ansible on it, print."""
+    built = time.monotonic()
     lab = Lab(bench_spec(n), work / f"lab{n}", unique_prefix("b")).up()
+    print(f"\nN = {n}: lab built in {time.monotonic() - built:.0f} s", flush=True)
     try:
-        inventory = write_inventory(lab, work / f"inventory{n}.yml")
-        env = {**os.environ, "HOME": str(work), "ANSIBLE_HOST_KEY_CHECKING": "False",
-               "ANSIBLE_NOCOLOR": "1", "ANSIBLE_TASK_TIMEOUT": "20",
-               "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3",
-               # Ansible prints results on stdout and failures on stderr, into one file here:
-               # unbuffered, they stay in the order they happened (agree() reads the order)
-               "PYTHONUNBUFFERED": "1"}  # fmt: skip
-        env.pop("SSH_AUTH_SOCK", None)
-        rows: list[Timed] = []
-        audits: dict[str, dict[str, object]] = {}
-        for forks in (50, n):
-            out = work / f"out{n}-{forks}"
-            argv = exec_argv(lab.msp_ns, [
-                sys.executable, "-P", "-m", "auditor", "run", "-i", str(inventory),
-                "--known-hosts", str(lab.known_hosts), "--reflector", REFLECTOR,
-                "--expected-network", "203.0.113.0/24", "--out", str(out), "--no-history",
-                "--quiet", "-f", str(forks),
-            ])  # fmt: skip
-            row, _ = timed(f"auditor -f {forks}", argv, env)
-            doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
-            durations = tuple(float(h["duration_s"]) for h in doc["hosts"])
-            rows.append(dataclasses.replace(row, per_host_s=durations))
-            audits[str(forks)] = doc
-        for forks in (5, 50) if with_slow_ansible else (50,):
-            argv = exec_argv(lab.msp_ns, [
-                str(BIN / "ansible-playbook"), "-i", str(inventory), "-f", str(forks),
-                str(PLAYBOOK),
-            ])  # fmt: skip
-            row, text = timed(f"ansible -f {forks}", argv, env)
-            rows.append(row)
-            agreement = agree(audits["50"], text)
-        print_table(n, rows, agreement)
+        with LabCpu(lab.namespaces) as cpu:
+            rows = time_commands(lab, n, work, ansible_forks, cpu)
         return rows
     finally:
         lab.down()
+
+
+def time_commands(
+    lab: Lab, n: int, work: Path, ansible_forks: tuple[int, ...], cpu: LabCpu
+) -> list[Timed]:
+    inventory = write_inventory(lab, work / f"inventory{n}.yml")
+    env = {**os.environ, "HOME": str(work), "ANSIBLE_HOST_KEY_CHECKING": "False",
+           "ANSIBLE_NOCOLOR": "1", "ANSIBLE_TASK_TIMEOUT": "20",
+           "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3",
+           # Ansible prints results on stdout and failures on stderr, into one file here:
+           # unbuffered, they stay in the order they happened (agree() reads the order)
+           "PYTHONUNBUFFERED": "1"}  # fmt: skip
+    env.pop("SSH_AUTH_SOCK", None)
+    rows: list[Timed] = []
+    audits: dict[str, dict[str, object]] = {}
+    for forks in sorted({50, n}):
+        out = work / f"out{n}-{forks}"
+        argv = exec_argv(lab.msp_ns, [
+            sys.executable, "-P", "-m", "auditor", "run", "-i", str(inventory),
+            "--known-hosts", str(lab.known_hosts), "--reflector", REFLECTOR,
+            "--expected-network", "203.0.113.0/24", "--out", str(out), "--no-history",
+            "--quiet", "-f", str(forks),
+        ])  # fmt: skip
+        row, _ = timed(f"auditor -f {forks}", argv, env, cpu)
+        doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+        durations = tuple(float(h["duration_s"]) for h in doc["hosts"])
+        rows.append(dataclasses.replace(row, per_host_s=durations))
+        audits[str(forks)] = doc
+        print(f"  {row.label}: {row.wall_s:.1f} s", flush=True)
+    agreement: tuple[int, int] | None = None
+    for forks in ansible_forks:
+        argv = exec_argv(lab.msp_ns, [
+            str(BIN / "ansible-playbook"), "-i", str(inventory), "-f", str(forks), str(PLAYBOOK),
+        ])  # fmt: skip
+        row, text = timed(f"ansible -f {forks}", argv, env, cpu)
+        rows.append(row)
+        agreement = agree(audits["50"], text)
+        print(f"  {row.label}: {row.wall_s:.1f} s", flush=True)
+    print_table(n, rows, agreement, cpu.kind)
+    return rows
 
 
 def agree(audit: dict[str, object], ansible_out: str) -> tuple[int, int]:
@@ -159,8 +178,8 @@ def agree(audit: dict[str, object], ansible_out: str) -> tuple[int, int]:
     return (same, total)
 
 
-def print_table(n: int, rows: list[Timed], agreement: tuple[int, int]) -> None:
-    print(f"\nN = {n} hosts ({platform.node()}, {os.cpu_count()} cores)")
+def print_table(n: int, rows: list[Timed], agreement: tuple[int, int] | None, lab_cpu: str) -> None:
+    print(f"\nN = {n} hosts ({platform.node()}, {os.cpu_count()} cores); lab CPU: {lab_cpu}")
     print(f"{'':14} {'wall s':>7} {'hosts/s':>8} {'p50 s':>6} {'p95 s':>6} {'max s':>6} "
           f"{'CPU s':>6} {'peak MiB':>8} {'lab CPU s':>9}")  # fmt: skip
     for row in rows:
@@ -174,22 +193,27 @@ def print_table(n: int, rows: list[Timed], agreement: tuple[int, int]) -> None:
     for row in rows:
         if row.label.startswith("ansible"):
             print(f"auditor (best) is {row.wall_s / auditor:.1f}x faster than {row.label}")
-    same, total = agreement
-    print(f"TCP 5938 verdicts agree on {same} of {total} hosts both observed")
+    if agreement is not None:
+        same, total = agreement
+        print(f"TCP 5938 verdicts agree on {same} of {total} hosts both observed")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--sizes", default="20,100,200",
-                        help=f"lab sizes, comma-separated (at most {MAX_HOSTS})")  # fmt: skip
+                        help=f"lab sizes, comma-separated (at most {MAX_BENCH_HOSTS})")  # fmt: skip
+    parser.add_argument("--ansible-up-to", type=int, default=200, metavar="N",
+                        help="run Ansible only on labs of at most N hosts (it takes about "
+                        "4 s per host at forks 50 here)")  # fmt: skip
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    if any(not 2 <= n <= MAX_HOSTS for n in sizes):
-        print(f"bench: sizes must be 2..{MAX_HOSTS}", file=sys.stderr)
+    if any(not 2 <= n <= MAX_BENCH_HOSTS for n in sizes):
+        print(f"bench: sizes must be 2..{MAX_BENCH_HOSTS}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="auditor-bench-") as tmp:
         for n in sizes:
-            run_size(n, Path(tmp), with_slow_ansible=n <= 20)
+            forks = (5, 50) if n <= 20 else (50,) if n <= args.ansible_up_to else ()
+            run_size(n, Path(tmp), forks)
     return 0
 
 

@@ -22,7 +22,7 @@ from auditor.lab import firewall, netns, pki, procs, services, state
 from auditor.lab.inventory import write_known_hosts
 from auditor.lab.keys import ClientKeys, client_keys, make_client_keys
 from auditor.lab.procs import Proc
-from auditor.lab.spec import MSP_ADDR, RESOLVER_GOOD, HostSpec, LabError, LabSpec
+from auditor.lab.spec import MSP_ADDR, RESOLVER_GOOD, HostSpec, LabError, LabSpec, site_gateway
 from auditor.model import Role, Secret
 
 LISTEN_TIMEOUT_S = 10.0
@@ -39,7 +39,11 @@ def unique_prefix(kind: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class LabHost:
-    """A built host: where it lives (namespace) and how to reach it (address:22)."""
+    """A built host: where it lives (namespace, its own address) and where the MSP reaches it.
+
+    ``reach_address``:``reach_port`` is the host's own address and SSH port
+    on the MSP's LAN, and its site gateway's port forward at a remote site.
+    """
 
     name: str
     customer: str
@@ -47,6 +51,8 @@ class LabHost:
     ns: str
     address: str
     spec: HostSpec
+    reach_address: str
+    reach_port: int
 
 
 class Lab:
@@ -62,15 +68,18 @@ class Lab:
         self.spec = spec
         self.prefix = prefix
         self.state_dir = state_dir.resolve()
-        self.hosts = tuple(
-            LabHost(h.name, h.customer, h.role, f"{prefix}h-{h.name}", spec.addresses[h.name], h)
-            for h in spec.hosts
-        )
+        self.hosts = tuple(self._placed(h) for h in spec.hosts)
         self.router_ns, self.inet_ns, self.msp_ns = f"{prefix}rt", f"{prefix}inet", f"{prefix}msp"
+        self.site_ns = {k: netns.site_router(prefix, k) for k in spec.sites}
         self.reflector_running = False
         self._procs: list[Proc] = []
         self._state: state.LabState | None = None
         self._pki: pki.Pki | None = None
+
+    def _placed(self, h: HostSpec) -> LabHost:
+        address, (reach_address, reach_port) = self.spec.addresses[h.name], self.spec.reach[h.name]
+        ns = f"{self.prefix}h-{h.name}"
+        return LabHost(h.name, h.customer, h.role, ns, address, h, reach_address, reach_port)
 
     # --- paths other parts use --------------------------------------------------
     @property
@@ -102,7 +111,8 @@ class Lab:
 
     @property
     def namespaces(self) -> tuple[str, ...]:
-        return (self.router_ns, self.inet_ns, self.msp_ns, *(h.ns for h in self.hosts))
+        return (self.router_ns, self.inet_ns, self.msp_ns, *self.site_ns.values(),
+                *(h.ns for h in self.hosts))  # fmt: skip
 
     def host(self, name: str) -> LabHost:
         for h in self.hosts:
@@ -193,7 +203,7 @@ class Lab:
         keys_dir = self.state_dir / "authorized_keys"
         keys_dir.mkdir(exist_ok=True)
         (keys_dir / "root").write_text("\n".join(self.keys.authorized()) + "\n")
-        netns.build(self.prefix, [(h.ns, h.address) for h in self.hosts])
+        netns.build(self.prefix, [(h.ns, h.address, h.spec.site) for h in self.hosts])
         self._write_etc(made)
         if self.spec.audit_password:
             services.ensure_audit_user(self.spec.audit_password)
@@ -218,7 +228,7 @@ class Lab:
 
     def _write_etc(self, made: pki.Pki) -> None:
         """Per-namespace resolv.conf, hosts and ssl/ (bound over /etc by ``ip netns exec``)."""
-        known = "\n".join(f"{h.address} {h.name}" for h in self.hosts)
+        known = "\n".join(f"{h.reach_address} {h.name}" for h in self.hosts)
         for ns, name, resolvers in [
             (self.msp_ns, "msp", (RESOLVER_GOOD,)),
             *((h.ns, h.name, h.spec.resolvers) for h in self.hosts),
@@ -243,7 +253,7 @@ class Lab:
             services.start_internet(self.inet_ns, made, self.state_dir),
         ]
         pubs = []
-        firewall.apply_upstream(self.router_ns, [(h.address, h.spec) for h in self.hosts])
+        self._apply_site_rules()
         for h in self.hosts:
             jump = h.spec.ssh_only_from
             firewall.apply(h.ns, h.spec, self.host(jump).address if jump else None)
@@ -266,12 +276,24 @@ class Lab:
                 continue
             pub, proc = services.start_ssh_server(h.ns, h.spec, h.address, host_dir, keys_dir,
                                                   self.keys.user_ca)  # fmt: skip
-            pubs.append((h.address, pub, h.spec.ssh_port))
+            pubs.append((h.reach_address, pub, h.reach_port))
             waits.append((proc, [("tcp", h.address, h.spec.ssh_port)]))
         write_known_hosts(self.known_hosts, pubs)
         for proc, _ in waits:
             self._record(proc)
         return waits
+
+    def _apply_site_rules(self) -> None:
+        """Each site's edge firewall faults; NAT and port forwards where there are remote sites."""
+        routers = {0: self.router_ns, **self.site_ns}
+        for site, router in routers.items():
+            here = [h for h in self.hosts if h.spec.site == site]
+            firewall.apply_upstream(router, [(h.address, h.spec) for h in here])
+            if site:
+                forwards = [(h.address, h.spec.ssh_port, h.reach_port) for h in here]
+                firewall.load(router, firewall.site_nat_ruleset("wan", forwards))
+        gateways = [site_gateway(k) for k in self.site_ns]
+        firewall.load(self.router_ns, firewall.msp_nat_ruleset(gateways))
 
     def _start_reflector(self) -> None:
         """The product's reflector is optional: warn (don't fail) while it is missing."""

@@ -59,9 +59,7 @@ def ruleset(host: HostSpec, ssh_from: str | None = None) -> str:
 
 def apply(ns: str, host: HostSpec, ssh_from: str | None = None) -> None:
     """Load ``host``'s rules into namespace ``ns`` (nothing to do without faults)."""
-    script = ruleset(host, ssh_from)
-    if script:
-        netns.run(netns.exec_argv(ns, ["nft", "-f", "-"]), stdin=script)
+    load(ns, ruleset(host, ssh_from))
 
 
 def upstream_ruleset(hosts: list[tuple[str, HostSpec]]) -> str:
@@ -79,7 +77,53 @@ def upstream_ruleset(hosts: list[tuple[str, HostSpec]]) -> str:
 
 
 def apply_upstream(router_ns: str, hosts: list[tuple[str, HostSpec]]) -> None:
-    """Load the customer edge firewall's faults into the lab router."""
-    script = upstream_ruleset(hosts)
+    """Load the customer edge firewall's faults into the site's router."""
+    load(router_ns, upstream_ruleset(hosts))
+
+
+def msp_nat_ruleset(gateways: list[str]) -> str:
+    """The MSP router's source NAT toward the remote sites' gateways.
+
+    A site's hosts use the same /24 as the MSP's LAN, so they could not
+    answer 198.51.100.2 across the internet; like any office behind NAT, the
+    MSP reaches them from its router's internet address.
+    """
+    if not gateways:
+        return ""
+    return "\n".join([
+        f"table ip {TABLE}_msp_nat {{",
+        "  chain postrouting {",
+        "    type nat hook postrouting priority 100;",
+        f"    ip saddr {_LAN} ip daddr {{ {', '.join(gateways)} }} masquerade",
+        "  }",
+        "}",
+    ]) + "\n"  # fmt: skip
+
+
+def site_nat_ruleset(wan: str, hosts: list[tuple[str, int, int]]) -> str:
+    """A remote site's gateway: one port forward per host, masquerade out to the internet.
+
+    ``hosts``: (LAN address, SSH port on the host, port forwarded on the gateway).
+    """
+    forwards = [
+        f"    iifname {wan} tcp dport {outside} dnat to {addr}:{port}"
+        for addr, port, outside in hosts
+    ]
+    return "\n".join([
+        f"table ip {TABLE}_site {{",
+        "  chain prerouting {",
+        "    type nat hook prerouting priority -100;",
+        *forwards,
+        "  }",
+        "  chain postrouting {",
+        "    type nat hook postrouting priority 100;",
+        f"    oifname {wan} masquerade",
+        "  }",
+        "}",
+    ]) + "\n"  # fmt: skip
+
+
+def load(ns: str, script: str) -> None:
+    """Load an nft script into namespace ``ns`` (nothing to do for an empty one)."""
     if script:
-        netns.run(netns.exec_argv(router_ns, ["nft", "-f", "-"]), stdin=script)
+        netns.run(netns.exec_argv(ns, ["nft", "-f", "-"]), stdin=script)

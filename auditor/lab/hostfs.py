@@ -108,6 +108,10 @@ def write_teamviewer(host: HostSpec, host_dir: Path) -> None:
         (host_dir / "dpkg-status").write_text(f"{status}\n\n{stanza}", encoding="utf-8")
 
 
+# root's home on a lab host: its own, empty (mode 0700 as on any Linux)
+ROOT_HOME = "mount -t tmpfs -o mode=0700,size=1m lab-root /root"
+
+
 def session_argv(
     host: HostSpec, host_dir: Path, daemon: list[str], setup: list[str] | None = None
 ) -> list[str]:
@@ -115,11 +119,14 @@ def session_argv(
 
     ``setup`` are shell lines run first, inside the new namespaces (Dropbear's own /root).
 
-    The wrapper shell binds the per-host ``/opt`` and dpkg status (when
-    TeamViewer is installed), starts teamviewerd when it should run, and
-    execs the daemon, so the recorded process group covers all of it.
+    The wrapper shell gives the host its own empty ``/root`` (a tmpfs: a
+    host does not share the lab machine's home, whose ``.bashrc`` would run
+    in every SSH session and cost more CPU than the audit), binds the
+    per-host ``/opt`` and dpkg status (when TeamViewer is installed), starts
+    teamviewerd when it should run, and execs the daemon, so the recorded
+    process group covers all of it.
     """
-    steps = ["set -e", f"hostname {shlex.quote(host.name)}"]
+    steps = ["set -e", f"hostname {shlex.quote(host.name)}", ROOT_HOME]
     if host.teamviewer != "absent":
         steps.append(f"mount --bind {shlex.quote(str(host_dir / 'opt'))} /opt")
         status = host_dir / "dpkg-status"

@@ -96,14 +96,14 @@ def _host_vars(lab: Lab, host: LabHost, common: str) -> dict[str, str | int]:
     if host.spec.device is not None:
         return _device_vars(host)
     found: dict[str, str | int] = {
-        "ansible_host": host.address,
+        "ansible_host": host.reach_address,
         "ansible_user": "root",
         "ansible_ssh_private_key_file": str(lab.client_key),
         "auditor_customer": host.customer,
         "auditor_role": str(host.role),
     }
-    if host.spec.ssh_port != 22:
-        found["ansible_port"] = host.spec.ssh_port
+    if host.reach_port != 22:
+        found["ansible_port"] = host.reach_port
     if host.spec.ssh_legacy:  # a host's own common args replace the group's
         found["ansible_ssh_common_args"] = f"{common} {LEGACY_ARGS}"
     return found

@@ -3,8 +3,11 @@
 Topology (``p`` is the lab prefix, e.g. ``alt-``)::
 
     <p>msp  eth0 198.51.100.2 ─┐
-    <p>h-x  eth0 198.51.100.10 ├─ br0 198.51.100.1  [<p>rt]  vinet 203.0.113.1 ── eth0 [<p>inet]
-    ...                        ┘                                             203.0.113.10, .53, ...
+    <p>h-x  eth0 198.51.100.10 ├─ br0 198.51.100.1  [<p>rt]  vinet 203.0.113.1 ─┐
+    ...                        ┘                                                │
+                                         [<p>inet] br0 203.0.113.10, .53, ... ──┤
+    <p>h-y  eth0 198.51.100.10 ── br0 198.51.100.1  [<p>s1]  wan 203.0.113.201 ─┘
+                                                    (a remote site: NAT, port forwards)
 
 Everything is created *inside* lab namespaces (``ip -n NS``); the root
 namespace never gets an interface, address or route. The router has only its
@@ -28,13 +31,14 @@ from auditor.lab.spec import (
     ROUTER_INET,
     ROUTER_LAN,
     LabError,
+    site_gateway,
 )
 
 NETNS_RUN = Path("/run/netns")
 NETNS_ETC = Path("/etc/netns")
 # Every lab namespace is "al<tag>-<role>": the only names down --all-stale may touch.
 PREFIX_RE = re.compile(r"^al[a-z0-9]{1,6}-$")
-LAB_NS_RE = re.compile(r"^(al[a-z0-9]{1,6}-)(rt|msp|inet|h-[a-z0-9-]+)$")
+LAB_NS_RE = re.compile(r"^(al[a-z0-9]{1,6}-)(rt|msp|inet|s[0-9]{1,2}|h-[a-z0-9-]+)$")
 IP_TIMEOUT_S = 10.0
 
 
@@ -107,48 +111,69 @@ def delete_namespace(ns: str) -> None:
     chroot.remove(ns)
 
 
-def build(prefix: str, hosts: Sequence[tuple[str, str]]) -> list[str]:
-    """Create router, internet, msp and host namespaces (``hosts``: (ns, address)).
+def site_router(prefix: str, site: int) -> str:
+    """The namespace of remote site ``site``'s NAT gateway."""
+    return f"{prefix}s{site}"
 
-    Returns the namespaces created, router first. On error the caller tears
-    down by prefix, so a half-built lab never stays behind.
+
+def build(prefix: str, hosts: Sequence[tuple[str, str, int]]) -> list[str]:
+    """Create router, internet, msp, site gateways and host namespaces.
+
+    ``hosts``: (namespace, LAN address, site). Returns the namespaces
+    created, router first. On error the caller tears down by prefix, so a
+    half-built lab never stays behind.
     """
     rt, inet, msp = f"{prefix}rt", f"{prefix}inet", f"{prefix}msp"
-    names = [rt, inet, msp, *(ns for ns, _ in hosts)]
+    sites = sorted({site for _, _, site in hosts if site})
+    gateways = [site_router(prefix, k) for k in sites]
+    names = [rt, inet, msp, *gateways, *(ns for ns, _, _ in hosts)]
     batch(None, [f"netns add {n}" for n in names])
+    inet_cmds = [f"addr add {a}/{INET_PREFIX} dev br0" for a in INET_ADDRS]
     batch(
-        rt,
+        inet,
         [
             "link set lo up",
             "link add br0 type bridge",
-            f"addr add {ROUTER_LAN}/{LAN_PREFIX} dev br0",
+            *inet_cmds,
             "link set br0 up",
-            f"link add vinet type veth peer name eth0 netns {inet}",
-            f"addr add {ROUTER_INET}/{INET_PREFIX} dev vinet",
-            "link set vinet up",
+            f"route add default via {ROUTER_INET}",
         ],
     )
-    inet_cmds = [f"addr add {a}/{INET_PREFIX} dev eth0" for a in INET_ADDRS]
-    batch(
-        inet,
-        ["link set lo up", *inet_cmds, "link set eth0 up", f"route add default via {ROUTER_INET}"],
-    )
-    leaves = [(msp, MSP_ADDR, "vmsp"), *((ns, a, f"vh{i}") for i, (ns, a) in enumerate(hosts))]
-    rt_ports: list[str] = []
-    for ns, addr, port in leaves:
+    routers = [(rt, ROUTER_INET, "vinet"), *((g, site_gateway(k), "wan") for g, k in
+                                             zip(gateways, sites, strict=True))]  # fmt: skip
+    for i, (router, wan_addr, wan) in enumerate(routers):
+        batch(
+            router,
+            [
+                "link set lo up",
+                "link add br0 type bridge",
+                f"addr add {ROUTER_LAN}/{LAN_PREFIX} dev br0",
+                "link set br0 up",
+                f"link add {wan} type veth peer name up{i} netns {inet}",
+                f"addr add {wan_addr}/{INET_PREFIX} dev {wan}",
+                f"link set {wan} up",
+            ],
+        )
+        batch(inet, [f"link set up{i} master br0", f"link set up{i} up"])
+        run(exec_argv(router, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]))
+    router_of = {0: rt, **dict(zip(sites, gateways, strict=True))}
+    leaves = [(msp, MSP_ADDR, 0), *hosts]
+    ports: dict[str, list[str]] = {}
+    for i, (ns, addr, site) in enumerate(leaves):
+        router = router_of[site]
         batch(
             ns,
             [
                 "link set lo up",
-                f"link add eth0 type veth peer name {port} netns {rt}",
+                f"link add eth0 type veth peer name vh{i} netns {router}",
                 f"addr add {addr}/{LAN_PREFIX} dev eth0",
                 "link set eth0 up",
                 f"route add default via {ROUTER_LAN}",
             ],
         )
-        rt_ports += [f"link set {port} master br0", f"link set {port} up"]
-    batch(rt, rt_ports)
-    run(exec_argv(rt, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]))
+        ports.setdefault(router, []).extend([f"link set vh{i} master br0", f"link set vh{i} up"])
+    for router, commands in ports.items():
+        batch(router, commands)
     return names
 
 

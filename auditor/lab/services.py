@@ -135,8 +135,8 @@ def start_dropbear(
 ) -> tuple[str, Proc]:
     """Dropbear, as on OpenWrt and embedded boxes: key logins for root, no passwords.
 
-    Dropbear reads ``~/.ssh/authorized_keys``, so the host's private mount
-    namespace gets its own ``/root`` (a tmpfs) holding the lab's keys.
+    Dropbear reads ``~/.ssh/authorized_keys``: the host's own ``/root`` (a
+    tmpfs, ``hostfs.session_argv``) gets the lab's keys.
     """
     key = host_dir / "dropbear_ed25519_host_key"
     key.unlink(missing_ok=True)
@@ -149,7 +149,6 @@ def start_dropbear(
     daemon = [DROPBEAR, "-F", "-E", "-s", "-p", f"{addr}:{host.ssh_port}", "-r", str(key),
               "-P", str(host_dir / "dropbear.pid")]  # fmt: skip
     setup = [
-        "mount -t tmpfs -o mode=0700 lab-root /root",
         "mkdir -m 0700 /root/.ssh",
         f"cp {shlex.quote(str(keys_dir / 'root'))} /root/.ssh/authorized_keys",
         "chmod 0600 /root/.ssh/authorized_keys",

@@ -8,6 +8,12 @@ profiles can name them instead of repeating literals.
 Network safety: every address here is in 198.51.100.0/24 (customer LAN) or
 203.0.113.0/24 (the lab's "internet"); both exist only inside the lab's
 namespaces, never as routes in the root namespace.
+
+One /24 holds 200 hosts. A bigger fleet lives in *sites*: site 0 is the LAN
+the MSP namespace sits on; site k >= 1 is a customer site behind its own NAT
+gateway on the internet (``site_gateway(k)``), its hosts reusing the LAN's
+addresses and reached through a port forward each, as an MSP reaches a
+customer's servers over the internet.
 """
 
 from __future__ import annotations
@@ -26,7 +32,22 @@ LAN_PREFIX = 24
 ROUTER_LAN = "198.51.100.1"
 MSP_ADDR = "198.51.100.2"
 FIRST_HOST_OCTET = 10
-MAX_HOSTS = 200
+MAX_HOSTS = 200  # per site: one /24
+
+# --- remote sites (NAT gateways on the internet, port forwards to SSH) --------
+MAX_SITES = 20
+SITE_PORT_BASE = 22000  # host 198.51.100.37 of a site is forwarded from gateway port 22037
+
+
+def site_gateway(site: int) -> str:
+    """The internet address of site ``site``'s NAT gateway (203.0.113.201, .202, ...)."""
+    return f"203.0.113.{200 + site}"
+
+
+def site_port(lan_address: str) -> int:
+    """The gateway port forwarded to a site host's SSH (``SITE_PORT_BASE`` + last octet)."""
+    return SITE_PORT_BASE + int(lan_address.rsplit(".", 1)[1])
+
 
 # --- the internet namespace -------------------------------------------------
 INET_PREFIX = 24
@@ -244,6 +265,7 @@ class HostSpec:
     ``device`` makes it a network device stand-in (:class:`DeviceSpec`): its
     CLI over SSH on port 22 instead of sshd. ``web_ui`` makes it an appliance managed
     through a web page: HTTPS on 443 with a self-signed certificate, nothing else.
+    ``site`` >= 1 puts an SSH host at a remote site behind NAT (see the module).
     """
 
     name: str
@@ -265,6 +287,7 @@ class HostSpec:
     windows: WindowsSpec | None = None  # a Windows server: WinRM instead of sshd
     device: DeviceSpec | None = None  # a network device: its emulated CLI instead of sshd
     web_ui: bool = False  # HTTPS on 443 (a web-managed appliance); give it sshd=False
+    site: int = 0  # 0: the MSP's LAN; k: remote site k, behind NAT (SSH hosts only)
 
     def __post_init__(self) -> None:
         if not _NAME_RE.match(self.name):
@@ -297,28 +320,56 @@ class HostSpec:
             raise LabError(f"host {self.name}: a web-managed appliance has only HTTPS (sshd=False)")
         if self.device is not None and self.role is not Role.NETWORK:
             raise LabError(f"host {self.name}: a network device has role network")
+        if not 0 <= self.site <= MAX_SITES:
+            raise LabError(f"host {self.name}: site must be 0..{MAX_SITES}")
+        if self.site and (
+            not self.sshd or self.windows or self.device or self.web_ui or self.ssh_only_from
+        ):
+            raise LabError(f"host {self.name}: a remote site holds plain SSH hosts only")
 
 
 @dataclass(frozen=True, slots=True)
 class LabSpec:
-    """The customer fleet of one lab; hosts get 198.51.100.10, .11, ... in order."""
+    """The customer fleet of one lab; hosts get 198.51.100.10, .11, ... in order, per site.
+
+    ``reach`` is where the MSP connects to each host: its own address and SSH
+    port on site 0, its site's gateway and forwarded port elsewhere.
+    """
 
     hosts: tuple[HostSpec, ...]
     name: str = "lab"
     addresses: Mapping[str, str] = field(init=False, repr=False, compare=False)
+    reach: Mapping[str, tuple[str, int]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         names = [h.name for h in self.hosts]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise LabError(f"lab {self.name}: duplicate host names {', '.join(dupes)}")
-        if len(self.hosts) > MAX_HOSTS:
-            raise LabError(f"lab {self.name}: at most {MAX_HOSTS} hosts")
+        per_site: dict[int, int] = {}
+        for h in self.hosts:
+            per_site[h.site] = per_site.get(h.site, 0) + 1
+        if max(per_site.values(), default=0) > MAX_HOSTS:
+            raise LabError(f"lab {self.name}: at most {MAX_HOSTS} hosts per site")
         passwords = {h.password.reveal() for h in self.hosts if h.password}
         if len(passwords) > 1:
             raise LabError(f"lab {self.name}: the {AUDIT_USER} user is machine-wide: one password")
-        addrs = {h.name: f"198.51.100.{FIRST_HOST_OCTET + i}" for i, h in enumerate(self.hosts)}
+        addrs: dict[str, str] = {}
+        reach: dict[str, tuple[str, int]] = {}
+        placed: dict[int, int] = {}
+        for h in self.hosts:
+            index = placed[h.site] = placed.get(h.site, -1) + 1
+            addr = addrs[h.name] = f"198.51.100.{FIRST_HOST_OCTET + index}"
+            reach[h.name] = (
+                (site_gateway(h.site), site_port(addr)) if h.site else (addr, h.ssh_port)
+            )
         object.__setattr__(self, "addresses", MappingProxyType(addrs))
+        object.__setattr__(self, "reach", MappingProxyType(reach))
+
+    @property
+    def sites(self) -> tuple[int, ...]:
+        """The remote sites (>= 1) some host lives at, in order."""
+        return tuple(sorted({h.site for h in self.hosts if h.site}))
 
     def host(self, name: str) -> HostSpec:
         for h in self.hosts:

@@ -432,6 +432,7 @@ class SshTransport:
                     return
 
         pumps = asyncio.gather(pump(process.stdout, stdout), pump(process.stderr, stderr))
+        pumps.add_done_callback(_retrieved)  # a cancelled gather must not log "never retrieved"
         try:
             async with asyncio.timeout(timeout_s):
                 if started is not None:
@@ -487,3 +488,9 @@ class SshTransport:
                 except (TimeoutError, OSError, asyncssh.Error):
                     pass  # closing is best effort; the result is already recorded
             hop.creds.close()
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    """Mark ``future``'s outcome as seen; whoever awaits it still gets the exception."""
+    if not future.cancelled():
+        future.exception()

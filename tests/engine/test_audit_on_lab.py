@@ -263,3 +263,12 @@ def test_an_outdated_server_allowed_by_the_inventory_is_audited_with_a_note(
         "ssh.outdated_algorithms_used", "note", "customer_it")  # fmt: skip
     assert "diffie-hellman-group14-sha1" in note["params"]["algorithms"]
     assert host["compliant"] is False  # TeamViewer is missing there; the note decides nothing
+
+
+@pytest.mark.lab
+def test_run_leaves_no_stray_traceback(lab_audit: Audit) -> None:
+    """A host that stops early (hung, refused) ends its tasks cleanly: no asyncio noise
+    such as "exception was never retrieved" reaches the technician's terminal."""
+    assert lab_audit.host("hang")["stage"] == "probe"  # the run did have a cut-short host
+    assert "never retrieved" not in lab_audit.stderr
+    assert "Traceback" not in lab_audit.stderr
