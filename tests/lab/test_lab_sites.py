@@ -47,7 +47,7 @@ def test_sites_reuse_the_lan_and_are_reached_through_their_gateway() -> None:
 def test_site_limits_are_one_line_errors() -> None:
     with pytest.raises(LabError, match="remote site holds plain SSH hosts only"):
         HostSpec("w", "K", Role.NETWORK, sshd=False, web_ui=True, site=1)
-    with pytest.raises(LabError, match="site must be 0..20"):
+    with pytest.raises(LabError, match=r"site must be 0\.\.20"):
         HostSpec("x", "K", site=21)
     crowd = tuple(HostSpec(f"h{i}", "K", site=3) for i in range(MAX_HOSTS + 1))
     with pytest.raises(LabError, match=f"at most {MAX_HOSTS} hosts per site"):
