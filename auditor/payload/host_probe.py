@@ -502,6 +502,25 @@ def probe_dns_system(spec, ctx):
 # ---------------------------------------------------------------- tls
 
 
+_VERIFY = {"lock": threading.Lock(), "context": None}
+
+
+def verify_context():
+    """The one verifying context of this run: the host's CA store, loaded once.
+
+    Every TLS probe shares it (wrap_socket is thread-safe). One context per
+    probe loaded the whole store each time, and OpenSSL 3 serialises that on
+    global locks: it cost more CPU on the host than the handshakes.
+    """
+    with _VERIFY["lock"]:
+        if _VERIFY["context"] is None:
+            context = ssl.create_default_context()
+            # 3.13 adds X509_STRICT; drop it so the verdict is the host's trust, not our Python's
+            context.verify_flags &= ~getattr(ssl, "VERIFY_X509_STRICT", 0)
+            _VERIFY["context"] = context
+        return _VERIFY["context"]
+
+
 def probe_tls(spec, ctx):
     """Handshake with SNI against the host's own CA store; on failure, look at what was shown."""
     obs = target_obs(spec)
@@ -514,9 +533,7 @@ def probe_tls(spec, ctx):
         obs["duration_s"] = secs(now() - start)
         return obs
     deadline = start + ctx["timeout"]
-    context = ssl.create_default_context()
-    # 3.13 adds X509_STRICT; drop it so the verdict is the host's trust, not our Python's
-    context.verify_flags &= ~getattr(ssl, "VERIFY_X509_STRICT", 0)
+    context = verify_context()
     try:
         sock.settimeout(max(0.001, deadline - now()))
         tls = context.wrap_socket(sock, server_hostname=spec["host"])

@@ -20,7 +20,7 @@ import markupsafe
 
 from auditor import __version__
 from auditor.model import RunResult
-from auditor.report.evidence import unprintable
+from auditor.report.evidence import replace_unprintable
 from auditor.report.overview import CustomerPage, customer_pages, overview_view
 from auditor.report.view import ReportOptions, customer_view
 from auditor.report.words import Words
@@ -39,7 +39,7 @@ def _clean(value: object) -> object:
         return value
     if not isinstance(value, str):
         return "" if value is None else value
-    return "".join("\ufffd" if unprintable(c) and c not in "\n\t" else c for c in value)
+    return replace_unprintable(value, keep_lines=True)
 
 
 @cache

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -108,11 +109,28 @@ def _recorded_keys(files: list[Path], names: list[str], port: int) -> list[async
     for path in files:
         if not path.is_file():
             continue
-        known = asyncssh.read_known_hosts(str(path))
+        known = _parsed(path)
         for name in names:
             trusted = known.match(name, name, port)[0]
             keys.extend(k for k in trusted if k not in keys)
     return keys
+
+
+def _parsed(path: Path) -> asyncssh.SSHKnownHosts:
+    """``path`` parsed once per version of the file, not once per host.
+
+    A fleet's known_hosts has a line or two per host; parsing it again for
+    every host made the controller's cost grow with the square of the fleet.
+    A file that changes (accept-new appends) is read again.
+    """
+    st = path.stat()
+    return _parsed_version(str(path), st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed_version(path: str, inode: int, mtime_ns: int, size: int) -> asyncssh.SSHKnownHosts:
+    del inode, mtime_ns, size  # the cache key: which version of the file
+    return asyncssh.read_known_hosts(path)
 
 
 def _record_key(settings: SshSettings, host: str, port: int, key: asyncssh.SSHKey) -> None:

@@ -27,8 +27,17 @@ def host(name: str, verdict: str, stage: str = "judged") -> dict[str, object]:
 def test_the_bench_fleet_has_its_faults() -> None:
     spec = bench_spec(20)
     assert len(spec.hosts) == 20
-    assert [h.name for h in spec.hosts if h.hang_after_auth] == ["b019"]
-    assert [h.name for h in spec.hosts if h.faults] == ["b005", "b015"]
+    assert [h.name for h in spec.hosts if h.hang_after_auth] == ["b0019"]
+    assert [h.name for h in spec.hosts if h.faults] == ["b0005", "b0015"]
+    assert {h.site for h in spec.hosts} == {0}
+
+
+def test_a_fleet_beyond_one_lan_fills_remote_sites() -> None:
+    spec = bench_spec(450)
+    per_site = [sum(1 for h in spec.hosts if h.site == k) for k in (0, 1, 2)]
+    assert per_site == [200, 200, 50]
+    assert spec.reach["b0200"] == ("203.0.113.201", 22010)
+    assert spec.reach["b0449"] == ("203.0.113.202", 22059)
 
 
 def test_agreement_counts_only_hosts_both_observed() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from auditor.errors import ConnectRefused
 from auditor.model import RunResult, Secret
+from auditor.report.evidence import replace_unprintable
 from auditor.report.write import write_reports
 from tests.judged import items, judged, run_of, stopped
 from tests.report.conftest import Opened
@@ -78,3 +79,20 @@ def test_hostile_page_renders_inert_and_fits_the_window(
     index.assert_quiet_and_offline()
     assert index.page.locator("script, img").count() == 0
     assert index.page.evaluate("document.documentElement.scrollWidth") <= 1200
+
+
+def test_every_control_and_lone_surrogate_is_replaced_and_nothing_else() -> None:
+    """All of Unicode, one code point at a time: C0/C1 controls and lone surrogates become
+    U+FFFD (newline and tab survive where lines are kept), every other character stays."""
+
+    def control(code: int) -> bool:
+        return code < 0x20 or 0x7F <= code < 0xA0 or 0xD800 <= code <= 0xDFFF
+
+    everything = "".join(map(chr, range(0x110000)))
+    flat = replace_unprintable(everything)
+    lines = replace_unprintable(everything, keep_lines=True)
+    assert len(flat) == len(lines) == 0x110000
+    for code in range(0x110000):
+        kept = chr(code)
+        assert flat[code] == ("\ufffd" if control(code) else kept)
+        assert lines[code] == (kept if kept in "\n\t" or not control(code) else "\ufffd")
