@@ -1,22 +1,26 @@
-"""``python -m bench.run [--sizes 20,100,200]``: the auditor against Ansible, on the same lab, in one run.
+"""``python -m bench.run [--sizes 20,100,500]``: the auditor against Ansible, on the same lab.
 
 Per size N it builds a lab of N hosts (a real OpenSSH sshd per host; every
 tenth with TCP 5938 dropped, so its probes wait out their timeouts; one
-that takes the login and never runs anything), then times, one after the
-other on that lab:
+that takes the login and never runs anything; beyond 200 hosts, further
+hosts sit at remote sites behind NAT, reached through port forwards), then
+times, one after the other on that lab:
 
 1. ``auditor run`` at its default forks (50) and at forks = N;
 2. ``ansible-playbook bench/playbook.yml`` (the same checks with stock
-   modules) at forks 5 (Ansible's default; only for N <= 20, it is slow) and 50,
-   with a task timeout of 20 s (``ANSIBLE_TASK_TIMEOUT``): without one, the
-   hung host holds the playbook for ever.
+   modules) at forks 5 (Ansible's default; only for N <= 20, it is slow) and
+   50 (up to ``--ansible-up-to`` hosts), with a task timeout of 20 s
+   (``ANSIBLE_TASK_TIMEOUT``): without one, the hung host holds the playbook
+   for ever.
 
 Each command runs in the lab's MSP namespace and is waited for with
-``wait4``, so its own CPU seconds and peak memory are its own; the rest of
-the machine's CPU in that time is the lab's (sshd, logins, the payloads).
-It prints a table per N and the ratios measured in the same run, and checks
-that both say the same of TCP 5938 per host. Figures, never assertions:
-``bench/RESULTS.md`` keeps them with the machine they came from.
+``wait4``, so its own CPU seconds and peak memory are its own; the lab's
+processes count their CPU in a cgroup of their own (``labcpu.py``). It
+prints a table per N, the ratios measured in the same run, how many hosts
+each tool described as the lab was built ("as built": TCP 5938 open or
+dropped, the hung host stopped), and where both tools observed a host,
+whether they agree. Figures, never assertions: ``bench/RESULTS.md`` keeps
+them with the machine they came from.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from auditor.lab import Fault, HostSpec, Lab, LabSpec, unique_prefix, write_inventory
 from auditor.lab.netns import exec_argv
@@ -56,6 +61,7 @@ class Timed:
     peak_mib: float
     lab_cpu_s: float
     per_host_s: tuple[float, ...] = ()
+    right: int = 0  # hosts whose TCP 5938 answer (or hung-host stop) matches the lab as built
 
 
 def bench_spec(n: int) -> LabSpec:
@@ -122,7 +128,7 @@ def time_commands(
            "PYTHONUNBUFFERED": "1"}  # fmt: skip
     env.pop("SSH_AUTH_SOCK", None)
     rows: list[Timed] = []
-    audits: dict[str, dict[str, object]] = {}
+    audits: dict[str, dict[str, Any]] = {}
     for forks in sorted({50, n}):
         out = work / f"out{n}-{forks}"
         argv = exec_argv(lab.msp_ns, [
@@ -134,7 +140,8 @@ def time_commands(
         row, _ = timed(f"auditor -f {forks}", argv, env, cpu)
         doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
         durations = tuple(float(h["duration_s"]) for h in doc["hosts"])
-        rows.append(dataclasses.replace(row, per_host_s=durations))
+        rows.append(dataclasses.replace(row, per_host_s=durations,
+                                        right=auditor_right(doc, truth(lab.spec))))  # fmt: skip
         audits[str(forks)] = doc
         print(f"  {row.label}: {row.wall_s:.1f} s", flush=True)
     agreement: tuple[int, int] | None = None
@@ -143,20 +150,17 @@ def time_commands(
             str(BIN / "ansible-playbook"), "-i", str(inventory), "-f", str(forks), str(PLAYBOOK),
         ])  # fmt: skip
         row, text = timed(f"ansible -f {forks}", argv, env, cpu)
-        rows.append(row)
+        rows.append(dataclasses.replace(row, right=ansible_right(text, truth(lab.spec))))
         agreement = agree(audits["50"], text)
         print(f"  {row.label}: {row.wall_s:.1f} s", flush=True)
     print_table(n, rows, agreement, cpu.kind)
     return rows
 
 
-def agree(audit: dict[str, object], ansible_out: str) -> tuple[int, int]:
-    """Hosts where both say the same of TCP 5938 (reachable or not), of hosts both observed:
-    Ansible reached the host, and the auditor's verdict is pass or fail (not an error).
-
-    Ansible's own words, from its default output: under the first task's
-    header, ``ok: [host]`` or ``fatal: [host]: FAILED!`` (``UNREACHABLE!`` is no observation).
-    """
+def ansible_said(ansible_out: str) -> dict[str, bool]:
+    """Per host, whether Ansible's first task (TCP 5938) succeeded; hosts it could not reach
+    are absent. From its default output: under the first task's header, ``ok: [host]`` or
+    ``fatal: [host]: FAILED!`` (``UNREACHABLE!`` is no observation)."""
     said: dict[str, bool] = {}
     lines = ansible_out.split("TASK [", 2)
     first = lines[1] if len(lines) > 1 else ""
@@ -165,12 +169,23 @@ def agree(audit: dict[str, object], ansible_out: str) -> tuple[int, int]:
             host = line.split("[", 1)[1].split("]", 1)[0]
             if "UNREACHABLE!" not in line:
                 said[host] = line.startswith("ok:")
+    return said
+
+
+def _tcp_5938(host: dict[str, Any]) -> str:
+    return str(next(c["verdict"] for c in host["checks"] if c["id"] == "tcp_5938"))
+
+
+def agree(audit: dict[str, Any], ansible_out: str) -> tuple[int, int]:
+    """Hosts where both say the same of TCP 5938 (reachable or not), of hosts both observed:
+    Ansible reached the host, and the auditor's verdict is pass or fail (not an error)."""
+    said = ansible_said(ansible_out)
     same = total = 0
-    for host in audit["hosts"]:  # type: ignore[attr-defined]
+    for host in audit["hosts"]:
         theirs = said.get(host["name"])
         if theirs is None or host["stage"] != "judged":
             continue
-        ours = next(c["verdict"] for c in host["checks"] if c["id"] == "tcp_5938")
+        ours = _tcp_5938(host)
         if ours not in ("pass", "fail"):  # the auditor observed nothing it would vouch for
             continue
         total += 1
@@ -178,17 +193,46 @@ def agree(audit: dict[str, object], ansible_out: str) -> tuple[int, int]:
     return (same, total)
 
 
+def truth(spec: LabSpec) -> dict[str, str]:
+    """What each bench host is, as built: TCP 5938 ``pass`` or ``fail``, or ``hangs``."""
+    return {
+        h.name: "hangs" if h.hang_after_auth else "fail" if h.faults else "pass" for h in spec.hosts
+    }
+
+
+def auditor_right(audit: dict[str, Any], built: dict[str, str]) -> int:
+    """Hosts the auditor described as built: the TCP 5938 verdict, or the hung host's stop."""
+    right = 0
+    for host in audit["hosts"]:
+        if built[host["name"]] == "hangs":
+            finding = host.get("stage_finding") or {}
+            right += finding.get("code") == "probe.not_started"
+        elif host["stage"] == "judged":
+            right += _tcp_5938(host) == built[host["name"]]
+    return right
+
+
+def ansible_right(ansible_out: str, built: dict[str, str]) -> int:
+    """Hosts Ansible described as built: TCP 5938 ok or failed as built; the hung host not ok."""
+    said = ansible_said(ansible_out)
+    return sum(
+        said.get(name) is False if what == "hangs" else said.get(name) == (what == "pass")
+        for name, what in built.items()
+    )
+
+
 def print_table(n: int, rows: list[Timed], agreement: tuple[int, int] | None, lab_cpu: str) -> None:
     print(f"\nN = {n} hosts ({platform.node()}, {os.cpu_count()} cores); lab CPU: {lab_cpu}")
     print(f"{'':14} {'wall s':>7} {'hosts/s':>8} {'p50 s':>6} {'p95 s':>6} {'max s':>6} "
-          f"{'CPU s':>6} {'peak MiB':>8} {'lab CPU s':>9}")  # fmt: skip
+          f"{'CPU s':>6} {'peak MiB':>8} {'lab CPU s':>9} {'as built':>9}")  # fmt: skip
     for row in rows:
         per = sorted(row.per_host_s)
         p50 = f"{statistics.median(per):6.1f}" if per else "     -"
         p95 = f"{per[int(0.95 * (len(per) - 1))]:6.1f}" if per else "     -"
         top = f"{per[-1]:6.1f}" if per else "     -"
         print(f"{row.label:14} {row.wall_s:7.1f} {n / row.wall_s:8.1f} {p50} {p95} {top} "
-              f"{row.cpu_s:6.1f} {row.peak_mib:8.0f} {row.lab_cpu_s:9.1f}")  # fmt: skip
+              f"{row.cpu_s:6.1f} {row.peak_mib:8.0f} {row.lab_cpu_s:9.1f} "
+              f"{f'{row.right}/{n}':>9}")  # fmt: skip
     auditor = min(r.wall_s for r in rows if r.label.startswith("auditor"))
     for row in rows:
         if row.label.startswith("ansible"):

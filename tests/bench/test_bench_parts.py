@@ -3,7 +3,7 @@ reads Ansible's answers. (The figures themselves are bench/RESULTS.md, never ass
 
 from __future__ import annotations
 
-from bench.run import agree, bench_spec
+from bench.run import agree, ansible_right, auditor_right, bench_spec, truth
 
 ANSIBLE = """
 PLAY [remote-maintenance prerequisites, the Ansible way] ***********************
@@ -51,3 +51,18 @@ def test_agreement_counts_only_hosts_both_observed() -> None:
     audit["hosts"][1] = host("b005", "fail")
     audit["hosts"][0] = host("b000", "fail")
     assert agree(audit, ANSIBLE) == (1, 2)
+
+
+def test_as_built_counts_what_each_tool_got_right() -> None:
+    built = {"b000": "pass", "b005": "fail", "b009": "pass", "b019": "hangs"}
+    stopped = {"name": "b019", "stage": "probe", "checks": [],
+               "stage_finding": {"code": "probe.not_started"}}  # fmt: skip
+    audit = {"hosts": [host("b000", "pass"), host("b005", "fail"), host("b009", "error"), stopped]}
+    assert auditor_right(audit, built) == 3  # b009's error is not what was built
+    audit["hosts"][3] = {**stopped, "stage_finding": {"code": "probe.timeout"}}
+    assert auditor_right(audit, built) == 2  # a hung host must be named as not started
+    # Ansible: b000 failed on a later task only, b005 failed, b009 unreachable, b019 silent
+    assert ansible_right(ANSIBLE, built) == 2
+    spec = bench_spec(20)
+    assert truth(spec)["b0019"] == "hangs" and truth(spec)["b0005"] == "fail"
+    assert list(truth(spec).values()).count("pass") == 17
