@@ -35,7 +35,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check auditor tests bench
 	$(VENV)/bin/mypy
 
-# The auditor against Ansible on labs of 20, 100 and 200 hosts, in one run (bench/RESULTS.md).
+# The auditor against Ansible on labs of 20, 100 and 500 hosts, in one run (bench/RESULTS.md).
 bench: system-deps venv
 	$(PY) -m bench.run
 

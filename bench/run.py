@@ -244,9 +244,9 @@ def print_table(n: int, rows: list[Timed], agreement: tuple[int, int] | None, la
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
-    parser.add_argument("--sizes", default="20,100,200",
+    parser.add_argument("--sizes", default="20,100,500",
                         help=f"lab sizes, comma-separated (at most {MAX_BENCH_HOSTS})")  # fmt: skip
-    parser.add_argument("--ansible-up-to", type=int, default=200, metavar="N",
+    parser.add_argument("--ansible-up-to", type=int, default=100, metavar="N",
                         help="run Ansible only on labs of at most N hosts (it takes about "
                         "4 s per host at forks 50 here)")  # fmt: skip
     args = parser.parse_args()

@@ -25,6 +25,9 @@ from typing import cast
 from auditor.lab.spec import RESOLVER_SERVFAIL, ROGUE_TLS, TV_ADDRS
 
 IO_TIMEOUT_S = 10.0
+# A fleet connects to every target at once; asyncio's default accept queue (100) overflows
+# and the kernel drops SYNs, which a probe would report as a filtered port.
+BACKLOG = 4096
 MAX_BYTES = 1 << 20
 HTTP_OK = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n"
@@ -120,20 +123,22 @@ async def serve(cert: str, key: str, rogue_cert: str, rogue_key: str) -> None:
     good, rogue = _tls(cert, key), _tls(rogue_cert, rogue_key)
     servers = []
     for addr in TV_ADDRS:
-        servers.append(await asyncio.start_server(_echo, addr, 5938))
-        servers.append(await asyncio.start_server(_http, addr, 80))
-        servers.append(await asyncio.start_server(_http, addr, 8443))
+        servers.append(await asyncio.start_server(_echo, addr, 5938, backlog=BACKLOG))
+        servers.append(await asyncio.start_server(_http, addr, 80, backlog=BACKLOG))
+        servers.append(await asyncio.start_server(_http, addr, 8443, backlog=BACKLOG))
         servers.append(
             await asyncio.start_server(
-                _http, addr, 443, ssl=good, ssl_handshake_timeout=IO_TIMEOUT_S
+                _http, addr, 443, ssl=good, ssl_handshake_timeout=IO_TIMEOUT_S, backlog=BACKLOG
             )
         )
     servers.append(
         await asyncio.start_server(
-            _http, ROGUE_TLS, 443, ssl=rogue, ssl_handshake_timeout=IO_TIMEOUT_S
+            _http, ROGUE_TLS, 443, ssl=rogue, ssl_handshake_timeout=IO_TIMEOUT_S, backlog=BACKLOG
         )
     )
-    servers.append(await asyncio.start_server(_servfail_tcp, RESOLVER_SERVFAIL, 53))
+    servers.append(
+        await asyncio.start_server(_servfail_tcp, RESOLVER_SERVFAIL, 53, backlog=BACKLOG)
+    )
     loop = asyncio.get_running_loop()
     udp, _ = await loop.create_datagram_endpoint(_ServfailUdp, local_addr=(RESOLVER_SERVFAIL, 53))
     stop = asyncio.Event()
