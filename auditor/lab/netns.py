@@ -127,6 +127,7 @@ def build(prefix: str, hosts: Sequence[tuple[str, str, int]]) -> list[str]:
     sites = sorted({site for _, _, site in hosts if site})
     gateways = [site_router(prefix, k) for k in sites]
     names = [rt, inet, msp, *gateways, *(ns for ns, _, _ in hosts)]
+    make_room_for_neighbours(len(hosts))
     batch(None, [f"netns add {n}" for n in names])
     inet_cmds = [f"addr add {a}/{INET_PREFIX} dev br0" for a in INET_ADDRS]
     batch(
@@ -175,6 +176,27 @@ def build(prefix: str, hosts: Sequence[tuple[str, str, int]]) -> list[str]:
     for router, commands in ports.items():
         batch(router, commands)
     return names
+
+
+NEIGH_SYSCTL = Path("/proc/sys/net/ipv4/neigh/default")
+
+
+def make_room_for_neighbours(hosts: int) -> None:
+    """Raise the kernel's ARP table limits so a lab of ``hosts`` fits; never lower them.
+
+    The ARP table is one for the whole machine, shared by every namespace,
+    and its default hard limit (``gc_thresh3``, 1024 entries) holds a lab
+    of about 450 hosts: beyond it the kernel drops new entries ("neighbor
+    table overflow") and hosts look unreachable. Each host needs about two
+    entries (its router, the router's entry for it); the limits leave four
+    times that, plus the machine's own.
+    """
+    wanted = {"gc_thresh3": 8 * hosts + 1024, "gc_thresh2": 4 * hosts + 512,
+              "gc_thresh1": 2 * hosts + 128}  # fmt: skip
+    for name, floor in wanted.items():
+        path = NEIGH_SYSCTL / name
+        if int(path.read_text()) < floor:
+            path.write_text(f"{floor}\n")
 
 
 def write_etc(ns: str, files: dict[str, str]) -> Path:

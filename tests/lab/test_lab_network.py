@@ -15,7 +15,7 @@ import yaml
 from auditor.lab import Lab, write_inventory
 from auditor.lab.build import LabHost
 from auditor.lab.inventory import LEGACY_ARGS
-from auditor.lab.netns import root_lab_routes
+from auditor.lab.netns import pids_in, root_lab_routes
 from auditor.lab.spec import (
     DEVICE_ENABLE_SECRET,
     DEVICE_PASSWORD,
@@ -191,6 +191,28 @@ def test_hang_host_authenticates_then_never_returns(lab: Lab, tmp_path: Path) ->
 def test_resolvers_over_udp_and_tcp(lab: Lab, server: str, expect: str, transport: str) -> None:
     out = dig(lab, server, transport, "+noall", "+comments", "+answer")
     assert re.search(expect, out, re.S), out
+
+
+def test_good_resolver_answers_like_an_authoritative_server(lab: Lab) -> None:
+    """AAAA of a name it has an A for: NOERROR without data (never REFUSED: glibc then waits
+    out its retry, and the audit would blame the host's DNS); unknown names: NXDOMAIN."""
+    aaaa = dig(lab, RESOLVER_GOOD, "+noall", "+comments", "+answer", "-t", "AAAA")
+    assert "status: NOERROR" in aaaa and "IN\tAAAA" not in aaaa, aaaa
+    argv = ["dig", f"@{RESOLVER_GOOD}", "+tries=1", "+time=2", "no-such.teamviewer.com"]
+    assert "status: NXDOMAIN" in lab.run_in_msp(argv, timeout=10).stdout
+
+
+def test_internet_servers_run_ahead_of_the_hosts(lab: Lab) -> None:
+    """Resolvers, targets and reflector are scheduled before the hosts' payloads, and the
+    targets accept a fleet's connections at once: the lab's internet is never the limit."""
+    servers = pids_in([lab.inet_ns])
+    assert len(servers) >= 5  # three dnsmasq, internet.py, the reflector
+    assert {os.sched_getscheduler(pid) for pid in servers} == {os.SCHED_RR}
+    hosts = pids_in([h.ns for h in lab.hosts])
+    assert hosts and os.SCHED_RR not in {os.sched_getscheduler(pid) for pid in hosts}
+    listening = lab.run_in(lab.inet_ns, ["ss", "-ltnH", "sport", "= :5938"]).stdout.split("\n")
+    backlogs = {line.split()[2] for line in listening if f"{TV_ROUTER1}:5938" in line}
+    assert backlogs == {"4096"}
 
 
 def test_host_sees_its_own_resolv_conf_hosts_and_ca(lab: Lab) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from auditor.lab import Fault, HostSpec, Lab, LabError, LabSpec, unique_prefix, write_inventory
 from auditor.lab.firewall import msp_nat_ruleset, site_nat_ruleset
-from auditor.lab.netns import root_lab_routes
+from auditor.lab.netns import NEIGH_SYSCTL, root_lab_routes
 from auditor.lab.spec import MAX_HOSTS, REFLECTOR, site_gateway
 from auditor.model import Role
 from tests.engine.conftest import audit_lab
@@ -69,6 +69,8 @@ def test_audit_reaches_every_site_and_judges_each_host_as_itself(tmp_path: Path)
     lab = Lab(SITES, tmp_path / "lab", unique_prefix("s")).up()
     try:
         assert root_lab_routes() == []
+        # the machine-wide ARP table has room for the lab (raised, never lowered)
+        assert int((NEIGH_SYSCTL / "gc_thresh3").read_text()) >= 8 * len(SITES.hosts) + 1024
         inventory = write_inventory(lab, tmp_path / "inventory.yml")
         audit = audit_lab(lab, tmp_path, inventory=inventory)
         assert {h["name"]: h["stage"] for h in audit.document["hosts"]} == dict.fromkeys(
