@@ -130,6 +130,21 @@ def columns(run: RunResult, lang: str) -> tuple[Column, ...]:
     return tuple(Column(c.id, c.label[lang], c.title[lang]) for c in run.checks)
 
 
+# The port an SSH-like transport uses unless told otherwise: any other is shown.
+_USUAL_PORT = {"ssh": 22, "network_cli": 22}
+
+
+def _reached_at(host: HostResult) -> str:
+    """The host's address, with the port when it is not the transport's usual one
+    (a port forward on a site's gateway: several hosts share the address)."""
+    port = host.access.get("port")
+    usual = _USUAL_PORT.get(str(host.access.get("transport")))
+    if not host.address or usual is None or not isinstance(port, int) or port == usual:
+        return host.address
+    shown = f"[{host.address}]" if ":" in host.address else host.address
+    return f"{shown}:{port}"
+
+
 def host_view(run: RunResult, host: HostResult, index: int, options: ReportOptions) -> HostView:
     """One host's row, findings and evidence, in ``options.lang``."""
     words = Words(options.lang)
@@ -165,7 +180,7 @@ def host_view(run: RunResult, host: HostResult, index: int, options: ReportOptio
         anchor=f"host-{index}",
         name=text(host.name, 500),
         short_name=text(host.name, 60),
-        address=text(host.address) or "\u2013",
+        address=text(_reached_at(host)) or "\u2013",
         role_text=words.t("role." + host.role.value),
         stage=host.stage.value,
         stage_text=words.t("stage." + host.stage.value),

@@ -6,6 +6,7 @@ these tests see exactly the findings the judge gives.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -22,9 +23,9 @@ from auditor.history.changes import HostChanges, RunChanges
 from auditor.judge.codes import CODES, finding
 from auditor.model import HostResult, Role, Verdict
 from auditor.report.finding import Described, HostFinding, describe, host_findings, patterns
-from auditor.report.view import ReportOptions, credential_since
+from auditor.report.view import ReportOptions, credential_since, host_view
 from auditor.report.words import Words
-from tests.judged import PROFILE, items, judged, queries, sinkholed, stopped
+from tests.judged import PROFILE, items, judged, queries, run_of, sinkholed, stopped
 from tests.report.samples import AUTH_REFUSED, FILTERED_5938, INTERCEPTED, UDP_SILENT
 
 ORDER = list(PROFILE.checks)
@@ -221,3 +222,23 @@ def test_patterns_wildcard_numbered_names_only() -> None:
                      "203.0.113.20"]) == (
         "router*.teamviewer.com", "get.teamviewer.com", "203.0.113.20",
     )  # fmt: skip
+
+
+def test_address_shows_the_port_only_when_it_is_not_the_usual_one() -> None:
+    """Hosts behind one site gateway share its address; the port forward tells them apart."""
+    plain = judged("srv")
+    forwarded = replace(plain, name="far", address="203.0.113.201",
+                        access={"transport": "ssh", "port": 22015})  # fmt: skip
+    usual = replace(plain, name="near", address="203.0.113.201",
+                    access={"transport": "ssh", "port": 22})  # fmt: skip
+    windows = replace(plain, name="win", address="2001:db8::5",
+                      access={"transport": "winrm", "port": 5986})  # fmt: skip
+    v6 = replace(plain, name="v6", address="2001:db8::7", access={"transport": "ssh", "port": 2222})
+    run = run_of(plain, forwarded, usual, windows, v6)
+    shown = [host_view(run, h, i, ReportOptions()).address for i, h in enumerate(run.hosts)]
+    assert shown[1:] == [
+        "203.0.113.201:22015",
+        "203.0.113.201",
+        "2001:db8::5",
+        "[2001:db8::7]:2222",
+    ]
