@@ -42,6 +42,7 @@ class LabCpu:
     def __init__(self, namespaces: Sequence[str]) -> None:
         self._namespaces = tuple(namespaces)
         self._group: Path | None = None
+        self._root = Path()
         self._counter = ""
         self.kind = "machine CPU minus the command's own (no writable cgroup)"
 

@@ -291,7 +291,7 @@ class Lab:
             firewall.apply_upstream(router, [(h.address, h.spec) for h in here])
             if site:
                 forwards = [(h.address, h.spec.ssh_port, h.reach_port) for h in here]
-                firewall.load(router, firewall.site_nat_ruleset("wan", forwards))
+                firewall.load(router, firewall.site_nat_ruleset(netns.SITE_WAN, forwards))
         gateways = [site_gateway(k) for k in self.site_ns]
         firewall.load(self.router_ns, firewall.msp_nat_ruleset(gateways))
 

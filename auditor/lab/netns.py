@@ -40,6 +40,7 @@ NETNS_ETC = Path("/etc/netns")
 PREFIX_RE = re.compile(r"^al[a-z0-9]{1,6}-$")
 LAB_NS_RE = re.compile(r"^(al[a-z0-9]{1,6}-)(rt|msp|inet|s[0-9]{1,2}|h-[a-z0-9-]+)$")
 IP_TIMEOUT_S = 10.0
+SITE_WAN = "wan"  # a site gateway's interface on the lab's internet
 
 
 def run(argv: Sequence[str], *, stdin: str | None = None, timeout: float = IP_TIMEOUT_S) -> str:
@@ -140,7 +141,7 @@ def build(prefix: str, hosts: Sequence[tuple[str, str, int]]) -> list[str]:
             f"route add default via {ROUTER_INET}",
         ],
     )
-    routers = [(rt, ROUTER_INET, "vinet"), *((g, site_gateway(k), "wan") for g, k in
+    routers = [(rt, ROUTER_INET, "vinet"), *((g, site_gateway(k), SITE_WAN) for g, k in
                                              zip(gateways, sites, strict=True))]  # fmt: skip
     for i, (router, wan_addr, wan) in enumerate(routers):
         batch(

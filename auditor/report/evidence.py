@@ -350,14 +350,21 @@ def _mappings(value: object) -> list[Mapping[str, Any]]:
     return [v for v in _list(value) if isinstance(v, Mapping)]
 
 
+def endpoint(address: str, port: object) -> str:
+    """``address:port`` as SSH and URLs write it (an IPv6 address in brackets)."""
+    if port in (None, ""):
+        return address
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
 def access_facts(access: Mapping[str, Any], words: Words) -> tuple[Fact, ...]:
     """How the auditor reached the host, as facts (raw values shown as code)."""
     if not access.get("address"):
         return ()
     if access.get("transport") == "winrm":
         return _winrm_access(access, words)
-    facts = [Fact(words.t("fact.access_endpoint"), "",
-                  f"{text(access['address'])}:{text(access.get('port', ''))}")]  # fmt: skip
+    shown = endpoint(str(access["address"]), access.get("port"))
+    facts = [Fact(words.t("fact.access_endpoint"), "", text(shown))]
     if access.get("user"):
         facts.append(Fact(words.t("fact.access_user"), "", text(access["user"])))
     auth = access.get("auth")

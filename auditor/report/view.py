@@ -31,7 +31,7 @@ from auditor.model import (
     Verdict,
 )
 from auditor.report.changes import ChangesView, changes_view
-from auditor.report.evidence import EvidenceRow, Fact, access_facts, evidence_of, text
+from auditor.report.evidence import EvidenceRow, Fact, access_facts, endpoint, evidence_of, text
 from auditor.report.finding import Described, HostFinding, Segment, describe, host_findings
 from auditor.report.survey import SurveyNote, SurveyView, survey_view
 from auditor.report.when import local_date, local_time, parse
@@ -141,8 +141,7 @@ def _reached_at(host: HostResult) -> str:
     usual = _USUAL_PORT.get(str(host.access.get("transport")))
     if not host.address or usual is None or not isinstance(port, int) or port == usual:
         return host.address
-    shown = f"[{host.address}]" if ":" in host.address else host.address
-    return f"{shown}:{port}"
+    return endpoint(host.address, port)
 
 
 def host_view(run: RunResult, host: HostResult, index: int, options: ReportOptions) -> HostView:

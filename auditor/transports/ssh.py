@@ -443,7 +443,7 @@ class SshTransport:
         async def pump(stream: asyncssh.SSHReader[bytes], sink: bytearray) -> None:
             while chunk := await stream.read(65536):
                 sink.extend(chunk)
-                if started is not None and sink is stderr and started.marker in sink:
+                if started and sink is stderr and not announced.is_set() and started.marker in sink:
                     announced.set()
                 if len(sink) >= MAX_OUTPUT_BYTES:
                     process.close()  # hostile or broken host: stop reading, judge what we have
