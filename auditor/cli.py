@@ -15,15 +15,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from auditor import __version__, cli_history, cli_mail, cli_survey
+from auditor import __version__, cli_history, cli_mail, cli_sites, cli_survey
 from auditor.errors import ConfigError, HistoryBusy
 from auditor.model import Role, Target
 from auditor.progress import ProgressLine
 from auditor.run import ExitCode, RunOptions, execute, exit_code_for
 from auditor.summary import format_summary
-from auditor.transports.registry import TransportSettings
-from auditor.transports.ssh import HostKeyPolicy, SshSettings
-from auditor.transports.winrm import WinrmSettings
+from auditor.transports.registry import settings_for
+from auditor.transports.ssh import HostKeyPolicy
 
 if TYPE_CHECKING:
     from auditor.history.store import HistoryStore
@@ -176,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_history.add_parsers(sub)
     cli_mail.add_parser(sub)
     cli_survey.add_parsers(sub)
+    cli_sites.add_parsers(sub, _add_inventory_args, _add_ssh_config_arg)
 
     from auditor import reflector
 
@@ -190,17 +190,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     profile = load_profile(
         args.profile, reflector=args.reflector, expected_networks=args.expected_network
     )
-    ssh = SshSettings(
-        host_key_policy=HostKeyPolicy(args.host_key_policy),
-        ssh_config=_ssh_config(args.ssh_config),
-        connect_timeout_s=profile.timeouts.connect_s,
-        login_timeout_s=profile.timeouts.login_s,
-    )
-    if args.known_hosts:
-        ssh = SshSettings(**{**_fields(ssh), "own_known_hosts": args.known_hosts})
-    winrm = WinrmSettings(
-        connect_timeout_s=profile.timeouts.connect_s, login_timeout_s=profile.timeouts.login_s
-    )
+    transports = settings_for(profile.timeouts, HostKeyPolicy(args.host_key_policy),
+                              _ssh_config(args.ssh_config), args.known_hosts)  # fmt: skip
     from auditor.report.when import zone
 
     zone(args.timezone)  # a bad --timezone is a usage error before anything is audited
@@ -219,7 +210,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     mail_settings = cli_mail.settings_for(args) if args.mail else None  # checked before auditing
     progress = ProgressLine.if_terminal(quiet=args.quiet)
     try:
-        outcome = execute(options, profile, TransportSettings(ssh, winrm), events=progress)
+        outcome = execute(options, profile, transports, events=progress)
     finally:
         if progress:
             progress.close()
@@ -258,10 +249,6 @@ def _ssh_config(path: str | None) -> str | None:
     if path is not None and not Path(path).is_file():
         raise ConfigError(f"--ssh-config: {path}: no such file")
     return path
-
-
-def _fields(settings: SshSettings) -> dict[str, object]:
-    return {name: getattr(settings, name) for name in settings.__dataclass_fields__}
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -431,6 +418,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli_mail.dispatch(args)
         if args.command in cli_survey.COMMANDS:
             return cli_survey.dispatch(args)
+        if args.command in cli_sites.COMMANDS:
+            return cli_sites.dispatch(args)
         from auditor import reflector
 
         return reflector.run(args)

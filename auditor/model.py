@@ -264,6 +264,7 @@ class Target:
     unattended: bool = False
     report_to: tuple[str, ...] = ()  # auditor_report_to: who gets the customer's report
     report_cc: tuple[str, ...] = ()  # auditor_report_cc
+    site: str = "default"  # auditor_site: the vantage point (worker queue) that reaches the host
     groups: tuple[str, ...] = ()
     source: str = ""
     # The OpenSSH arguments Ansible would put before the host name (inventory/ssh_args.py),

@@ -154,21 +154,8 @@ def _audit(
     store: HistoryStore | None,
     survey: SurveyNote | None = None,
 ) -> RunOutcome:
-    started, clock = now_iso(), time.monotonic()
-    run = RunResult(
-        run_id=str(uuid.uuid4()),
-        started_at=started,
-        finished_at=started,
-        auditor_version=__version__,
-        profile_name=profile.name,
-        profile_version=str(profile.version),
-        checks=profile.check_infos,
-        expected_networks=tuple(str(net) for net in profile.expected_networks),
-        reflector=str(profile.reflector) if profile.reflector else None,
-        inventory_sources=tuple(options.inventories),
-        hosts=(),
-        problems=tuple(p for p in load.problems if not p.host),
-    )
+    clock = time.monotonic()
+    run = new_run(profile, tuple(options.inventories), load)
     recorder = None
     if store is not None:
         store.interrupt_stale()
@@ -178,6 +165,8 @@ def _audit(
         with Transports(transports, forks=options.forks) as make:
             engine = Engine(profile, make, forks=options.forks, events=Fanout(events, recorder))
             hosts = asyncio.run(engine.run(load.targets, load.problems))
+        if recorder is not None:
+            recorder.record_rest(hosts)
     except BaseException:  # Ctrl-C, SIGTERM, a bug: the hosts written so far stay, marked
         if store is not None:
             store.mark_interrupted(run.run_id)
@@ -191,6 +180,22 @@ def _audit(
         warnings = tuple(f"history: host not recorded: {f}" for f in recorder.failures)
         store.finish_run(run, status="interrupted" if warnings else "complete")
         changes = store.changes(run.run_id)
+    publish(run, options, changes, time.monotonic() - clock, survey)
+    return RunOutcome(run, options.out_dir, changes, store.shown if store else None, warnings,
+                      tuple(load.targets))  # fmt: skip
+
+
+def publish(
+    run: RunResult,
+    options: RunOptions,
+    changes: RunChanges | None,
+    duration_s: float,
+    survey: SurveyNote | None = None,
+) -> None:
+    """A finished run's files: results.json, the reports and (if asked) the metrics.
+
+    The same for a run audited here and one gathered from workers (``auditor schedule``).
+    """
     options.out_dir.mkdir(parents=True, exist_ok=True)
     write_results(run, options.out_dir)
     write_reports(run, options.out_dir, lang=options.lang, timezone=options.timezone,
@@ -198,10 +203,26 @@ def _audit(
     if options.metrics is not None:
         from auditor.metrics import write_metrics
 
-        write_metrics(run, options.metrics, exit_code=exit_code_for(run),
-                      duration_s=time.monotonic() - clock)  # fmt: skip
-    return RunOutcome(run, options.out_dir, changes, store.shown if store else None, warnings,
-                      tuple(load.targets))  # fmt: skip
+        write_metrics(run, options.metrics, exit_code=exit_code_for(run), duration_s=duration_s)
+
+
+def new_run(profile: Profile, inventories: tuple[str, ...], load: InventoryLoad) -> RunResult:
+    """A run about to start: no hosts yet; the inventory's host-less problems."""
+    started = now_iso()
+    return RunResult(
+        run_id=str(uuid.uuid4()),
+        started_at=started,
+        finished_at=started,
+        auditor_version=__version__,
+        profile_name=profile.name,
+        profile_version=str(profile.version),
+        checks=profile.check_infos,
+        expected_networks=tuple(str(net) for net in profile.expected_networks),
+        reflector=str(profile.reflector) if profile.reflector else None,
+        inventory_sources=inventories,
+        hosts=(),
+        problems=tuple(p for p in load.problems if not p.host),
+    )
 
 
 def _recorder(store: HistoryStore, run: RunResult) -> Recorder:

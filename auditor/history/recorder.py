@@ -7,6 +7,8 @@ transactions on the event loop (one per host, milliseconds in SQLite).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy.exc import SQLAlchemyError
 
 from auditor.engine import NoEvents
@@ -20,9 +22,18 @@ class Recorder(NoEvents):
         self._run_id = run_id
         self._started_at = started_at
         self.failures: list[str] = []  # "host: error", one line each
+        self._recorded: set[tuple[str, str]] = set()
 
     def host_finished(self, result: HostResult) -> None:
         try:
             self._store.record_host(self._run_id, self._started_at, result)
+            self._recorded.add((result.customer, result.name))
         except SQLAlchemyError as exc:
             self.failures.append(f"{result.name}: {' '.join(str(exc).split())[:200]}")
+
+    def record_rest(self, results: Iterable[HostResult]) -> None:
+        """The hosts the engine reported without contacting them (an unusable inventory
+        entry): they belong to the run's history as much as the audited ones."""
+        for result in results:
+            if (result.customer, result.name) not in self._recorded:
+                self.host_finished(result)

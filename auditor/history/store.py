@@ -35,6 +35,7 @@ from auditor.history.tables import CheckRow, FindingRow, HostRow, MailRow, RunRo
 from auditor.model import Finding, HostResult, RunResult, Verdict
 from auditor.results.schema import host_doc, host_from, run_from_parts, run_parts
 
+FINISHED = ("complete", "incomplete")  # runs whose every host that could be audited was
 PROBLEMS = frozenset({Verdict.FAIL.value, Verdict.ERROR.value, Verdict.INCONCLUSIVE.value})
 
 
@@ -155,13 +156,22 @@ class HistoryStore:
         """Held for a whole run; :class:`lock.HistoryBusy` if another run holds it."""
         return lock.run_lock(self.engine, self.shown)
 
+    def transaction(self) -> AbstractContextManager[Session]:
+        """A session in a transaction of its own (``history/jobs.py`` builds on it)."""
+        return self._session.begin()
+
     # --- writing a run -------------------------------------------------------------------
     def interrupt_stale(self) -> int:
-        """Mark runs left ``running`` by a dead process ``interrupted`` (call under the lock)."""
+        """Mark runs left ``running`` by a dead process ``interrupted`` (call under the lock).
+
+        Scheduled runs are not this process's: their workers finish them, or
+        their deadline marks them ``incomplete`` (``history/jobs.py``).
+        """
         with self._session.begin() as session:
             done = session.execute(
-                update(RunRow).where(RunRow.status == "running").values(status="interrupted")
-            )
+                update(RunRow).where(RunRow.status == "running", RunRow.origin == "run")
+                .values(status="interrupted")
+            )  # fmt: skip
             return int(done.rowcount or 0)  # type: ignore[attr-defined]
 
     def begin_run(self, run: RunResult) -> None:
@@ -172,7 +182,7 @@ class HistoryStore:
     def record_host(self, run_id: str, started_at: str, host: HostResult) -> None:
         """One finished host, with its checks and findings, in one transaction."""
         with self._session.begin() as session:
-            session.add(self._host_row(session, run_id, utc(started_at), host))
+            session.add(self.host_row(session, run_id, utc(started_at), host))
 
     def finish_run(self, run: RunResult, status: str = "complete") -> None:
         with self._session.begin() as session:
@@ -203,29 +213,15 @@ class HistoryStore:
             session.add(self._run_row(run, status="complete", origin="import"))
             session.flush()
             for host in run.hosts:
-                session.add(self._host_row(session, run.run_id, utc(run.started_at), host))
+                session.add(self.host_row(session, run.run_id, utc(run.started_at), host))
                 session.flush()
             self._restreak(session, {(h.customer, h.name) for h in run.hosts}, utc(run.started_at))
         return True
 
     def _run_row(self, run: RunResult, *, status: str, origin: str) -> RunRow:
-        parts = run_parts(run)
-        return RunRow(
-            id=run.run_id,
-            started_at=utc(run.started_at),
-            finished_at=utc(run.finished_at) if status != "running" else None,
-            status=status,
-            origin=origin,
-            owner=lock.holder() if status == "running" else None,
-            auditor_version=run.auditor_version,
-            profile_name=run.profile_name,
-            profile_version=run.profile_version,
-            profile=parts["profile"],
-            inventory_sources=list(run.inventory_sources),
-            problems=parts["problems"],
-        )
+        return run_row(run, status=status, origin=origin)
 
-    def _host_row(
+    def host_row(
         self, session: Session, run_id: str, started: datetime, host: HostResult
     ) -> HostRow:
         before = self._previous(session, host.customer, host.name, started)
@@ -294,17 +290,19 @@ class HistoryStore:
             ]
 
     def latest_run_id(self, *, complete: bool = True) -> str | None:
+        """The latest finished run: complete, or incomplete (a scheduled run that says what
+        is missing); with ``complete=False`` also interrupted and running ones."""
         with self._session() as session:
             query = select(RunRow.id).order_by(RunRow.started_at.desc()).limit(1)
             if complete:
-                query = query.where(RunRow.status == "complete")
+                query = query.where(RunRow.status.in_(FINISHED))
             return session.scalars(query).first()
 
     def load_run(self, run_id: str | None = None) -> RunResult:
         """A stored run as a :class:`RunResult` (default: the latest complete one)."""
         wanted = run_id or self.latest_run_id()
         if wanted is None:
-            raise HistoryError(f"history store {self.shown} holds no complete run yet")
+            raise HistoryError(f"history store {self.shown} holds no finished run yet")
         with self._session() as session:
             matches = session.scalars(
                 select(RunRow).where(RunRow.id.startswith(wanted, autoescape=True))
@@ -384,6 +382,25 @@ class HistoryStore:
     def count_runs(self) -> int:
         with self._session() as session:
             return len(session.scalars(select(RunRow.id)).all())
+
+
+def run_row(run: RunResult, *, status: str, origin: str) -> RunRow:
+    """The row of ``run`` (its hosts are rows of their own)."""
+    parts = run_parts(run)
+    return RunRow(
+        id=run.run_id,
+        started_at=utc(run.started_at),
+        finished_at=utc(run.finished_at) if status != "running" else None,
+        status=status,
+        origin=origin,
+        owner=lock.holder() if status == "running" and origin == "run" else None,
+        auditor_version=run.auditor_version,
+        profile_name=run.profile_name,
+        profile_version=run.profile_version,
+        profile=parts["profile"],
+        inventory_sources=list(run.inventory_sources),
+        problems=parts["problems"],
+    )
 
 
 def credential_problem(host: HostResult) -> bool:

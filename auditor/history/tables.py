@@ -17,7 +17,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -33,8 +43,9 @@ class RunRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    status: Mapped[str] = mapped_column(String(16))  # running | complete | interrupted
-    origin: Mapped[str] = mapped_column(String(16))  # run | import
+    # running | complete | interrupted | incomplete (a scheduled run's deadline passed first)
+    status: Mapped[str] = mapped_column(String(16))
+    origin: Mapped[str] = mapped_column(String(16))  # run | import | schedule
     owner: Mapped[str | None] = mapped_column(String(255))  # host:pid of a running run
     auditor_version: Mapped[str] = mapped_column(String(64))
     profile_name: Mapped[str] = mapped_column(String(255))
@@ -42,8 +53,11 @@ class RunRow(Base):
     profile: Mapped[dict[str, Any]] = mapped_column(JSON)  # checks, networks, reflector
     inventory_sources: Mapped[list[Any]] = mapped_column(JSON)
     problems: Mapped[list[Any]] = mapped_column(JSON)
+    deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # scheduled
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # scheduled: profile, reflector...
 
     hosts: Mapped[list[HostRow]] = relationship(back_populates="run", cascade="all, delete-orphan")
+    jobs: Mapped[list[JobRow]] = relationship(cascade="all, delete-orphan")
 
 
 class HostRow(Base):
@@ -102,6 +116,45 @@ class FindingRow(Base):
     severity: Mapped[str] = mapped_column(String(16))
     targets: Mapped[list[Any]] = mapped_column(JSON)
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class JobRow(Base):
+    """One job of a scheduled run: one customer's hosts (or a chunk) at one site.
+
+    ``status``: queued | running | done | failed (every attempt used) | missed
+    (the run's deadline came first). ``worker`` and ``attempt`` name the
+    attempt that may record hosts: a host of an earlier, presumed dead attempt
+    is refused, so no host is audited twice into one run.
+    """
+
+    __tablename__ = "run_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    site: Mapped[str] = mapped_column(String(64))
+    customer: Mapped[str] = mapped_column(String(255))
+    hosts: Mapped[list[Any]] = mapped_column(JSON)  # inventory names, never more
+    status: Mapped[str] = mapped_column(String(16))
+    attempt: Mapped[int] = mapped_column(Integer)
+    worker: Mapped[str | None] = mapped_column(String(255))
+    queue_job_id: Mapped[int | None] = mapped_column(BigInteger)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class WorkerRow(Base):
+    """A worker process as it last reported itself (``auditor status``: the workers seen)."""
+
+    __tablename__ = "site_workers"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)  # site/host:pid
+    site: Mapped[str] = mapped_column(String(64))
+    auditor_version: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    jobs_done: Mapped[int] = mapped_column(Integer)
 
 
 class MailRow(Base):

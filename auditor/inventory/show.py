@@ -53,6 +53,8 @@ def _host_line(target: Target, width: int, flagged: bool) -> str:
         parts.append(f"user={target.user}")
     if via := ssh_args.route(target.ssh_args):
         parts.append(f"via {via}")
+    if target.site != "default":
+        parts.append(f"site={target.site}")
     return " " + " ".join(parts).rstrip()
 
 
@@ -74,6 +76,7 @@ def _target_json(target: Target) -> dict[str, Any]:
         "customer": target.customer,
         "role": target.role.value,
         "unattended": target.unattended,
+        "site": target.site,
         "groups": list(target.groups),
         "key_file": target.key_file,
         "ssh_args": list(target.ssh_args),

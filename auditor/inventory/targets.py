@@ -17,6 +17,8 @@ module only mirrors how Ansible's connection plugins *read* those variables:
   the stem of the inventory file that defined it: one file per customer needs
   no groups. Hosts from a ``host1,host2`` list get ``ungrouped``.
 * Truthiness of ``auditor_unattended`` is Ansible's ``boolean()``.
+* Site: ``auditor_site`` (default ``default``) names the vantage point whose
+  workers reach the host (``auditor schedule``); ``auditor run`` ignores it.
 
 Every value problem becomes an :class:`InventoryProblem` for that host alone;
 the host still gets a best-effort :class:`Target` so that it is reported.
@@ -163,9 +165,13 @@ READ_VARS: frozenset[str] = (
         "auditor_unattended",
         "auditor_report_to",
         "auditor_report_cc",
+        "auditor_site",
     }
 )
 
+DEFAULT_SITE = "default"
+# A site names a task queue and appears in file names: keep it plain.
+SITE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 # name@domain, the domain with a dot; enough to catch a typo, SMTP decides the rest.
 _MAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 # Ansible's boolean(): these strings (case-insensitive) and numbers, nothing else.
@@ -213,6 +219,7 @@ def to_target(host: ResolvedHost) -> tuple[Target, tuple[InventoryProblem, ...]]
         unattended=_unattended(host, out),
         report_to=_addresses(host, "auditor_report_to", out),
         report_cc=_addresses(host, "auditor_report_cc", out),
+        site=_site(host, out),
         groups=host.groups,
         source=host.source,
         ssh_pieces=ssh.pieces if ssh else (),
@@ -322,6 +329,19 @@ def _role(host: ResolvedHost, out: _Collector, connection: Connection) -> Role:
         )
         return Role.NETWORK
     return role
+
+
+def _site(host: ResolvedHost, out: _Collector) -> str:
+    """``auditor_site``: which site's workers reach the host (``auditor schedule``)."""
+    raw = _text(host, ("auditor_site",), out)
+    if raw is None or not raw.strip():
+        return DEFAULT_SITE
+    site = raw.strip()
+    if not SITE_NAME.fullmatch(site):
+        out.add(host.vars.get("auditor_site"),
+                f"auditor_site {raw!r}: use letters, digits, '.', '_' or '-' (at most 63)")  # fmt: skip
+        return DEFAULT_SITE
+    return site
 
 
 def _addresses(host: ResolvedHost, name: str, out: _Collector) -> tuple[str, ...]:

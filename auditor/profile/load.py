@@ -253,7 +253,7 @@ def _kind(value: object) -> str:
     return "a list" if isinstance(value, _Seq) else repr(value)
 
 
-def _read(path: str | None) -> tuple[str, str]:
+def read_source(path: str | None) -> tuple[str, str]:
     """(text, name used in messages) of the given file or of the bundled profile."""
     if path is None:
         bundled = resources.files("auditor.profile").joinpath(BUNDLED)
@@ -299,7 +299,14 @@ def load_profile(
     ``expected_networks`` (``--expected-network CIDR``, repeatable) are added
     to the profile's. Any problem raises ``ProfileError`` with a one-line message.
     """
-    text, source = _read(path)
+    text, source = read_source(path)
+    return profile_from_text(text, source, reflector=reflector, expected_networks=expected_networks)
+
+
+def profile_from_text(
+    text: str, source: str, *, reflector: str | None = None, expected_networks: Sequence[str] = ()
+) -> Profile:
+    """:func:`load_profile` of a profile's text (a scheduled run carries it to its workers)."""
     profile = parse_profile(text, source)
     changes: dict[str, Any] = {}
     if reflector is not None:

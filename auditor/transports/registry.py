@@ -9,18 +9,21 @@ line in :meth:`Transports.__call__`.
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 
 from auditor.errors import ConnectError, UnsupportedConnection
 from auditor.model import Connection, Target
+from auditor.profile.schema import Timeouts
 from auditor.transports.base import StartSignal, Transport, TransportResult
 from auditor.transports.device_cli import DeviceCliTransport
 from auditor.transports.jump import JumpGates
 from auditor.transports.local import LocalTransport
 from auditor.transports.openssh import OpenSsh
-from auditor.transports.ssh import SshSettings, SshTransport
+from auditor.transports.ssh import HostKeyPolicy, SshSettings, SshTransport
 from auditor.transports.winrm import WinrmSettings, WinrmTransport
 
 
@@ -30,6 +33,22 @@ class TransportSettings:
 
     ssh: SshSettings = field(default_factory=SshSettings)
     winrm: WinrmSettings = field(default_factory=WinrmSettings)
+
+
+def settings_for(
+    timeouts: Timeouts,
+    host_key_policy: HostKeyPolicy = HostKeyPolicy.STRICT,
+    ssh_config: str | None = None,
+    known_hosts: Path | None = None,
+) -> TransportSettings:
+    """One run's settings: the command line's SSH choices, the profile's connect and
+    login timeouts (``auditor run``, and each job of ``auditor worker``)."""
+    ssh = SshSettings(host_key_policy=host_key_policy, ssh_config=ssh_config,
+                      connect_timeout_s=timeouts.connect_s, login_timeout_s=timeouts.login_s)  # fmt: skip
+    if known_hosts is not None:
+        ssh = dataclasses.replace(ssh, own_known_hosts=known_hosts)
+    winrm = WinrmSettings(connect_timeout_s=timeouts.connect_s, login_timeout_s=timeouts.login_s)
+    return TransportSettings(ssh, winrm)
 
 
 class UnsupportedTransport:

@@ -124,7 +124,7 @@ def test_import_keeps_a_pilots_results(nightly: tuple[Path, Path, str], tmp_path
 def test_db_upgrade_creates_and_a_bad_url_is_one_line(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new.sqlite'}"
     done = auditor("db", "upgrade", "--db", url)
-    assert done.returncode == 0 and done.stdout.strip().endswith("schema empty -> 0002")
+    assert done.returncode == 0 and done.stdout.strip().endswith("schema empty -> 0003")
     bad = auditor("history", "x", "--db", "nonsense://")
     assert bad.returncode == 4 and len(bad.stderr.splitlines()) == 1
     with pytest.raises(HistoryError):

@@ -37,7 +37,7 @@ def test_an_empty_store_gets_its_schema_on_first_use(store_url: str) -> None:
     store = HistoryStore.open(store_url)
     assert schema.current(store.engine) == schema.head()
     assert store.runs() == [] and store.latest_run_id() is None
-    with pytest.raises(HistoryError, match="holds no complete run yet"):
+    with pytest.raises(HistoryError, match="holds no finished run yet"):
         store.load_run()
     assert store.upgrade() == (schema.head(), schema.head())  # idempotent
 

@@ -51,6 +51,7 @@ RUNTIME_FILES = (
     "auditor/history/migrations/script.py.mako",
     "auditor/history/migrations/versions/0001_history.py",
     "auditor/history/migrations/versions/0002_mails.py",
+    "auditor/history/migrations/versions/0003_jobs.py",
 )
 LICENSE_ID = "GPL-3.0-or-later"
 HEADLINE = "von 5 Geräten erfüllen die Voraussetzungen"
@@ -209,7 +210,7 @@ def test_installed_wheel_keeps_history_outside_the_checkout(venv: Path, tmp_path
     db = f"sqlite:///{tmp_path / 'state' / 'history.sqlite'}"
     auditor = venv / "bin" / "auditor"
     created = _ok(_run([auditor, "db", "upgrade", "--db", db], cwd=tmp_path, timeout=120))
-    assert created.strip().endswith("schema empty -> 0002")
+    assert created.strip().endswith("schema empty -> 0003")
     results = write_results(demo_run(), tmp_path / "results")
     imported = _ok(_run([auditor, "import", results, "--db", db], cwd=tmp_path, timeout=120))
     assert imported.strip().endswith("imported")
