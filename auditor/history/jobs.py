@@ -334,7 +334,8 @@ def _not_audited(session: Session, run: RunRow, job: JobRow) -> list[dict[str, A
     else:
         why = f"its job failed at site {job.site!r}: {job.error or 'no reason given'}"
     return [{"source": f"site {job.site}", "line": None, "host": None, "customer": job.customer,
-             "message": f"{len(missing)} of {len(job.hosts)} hosts not audited ({why}): {shown}"}]  # fmt: skip
+             "message": f"{job.customer}: {len(missing)} of {len(job.hosts)} hosts not audited "
+                        f"({why}): {shown}"}]  # fmt: skip
 
 
 def _job_state(job: JobRow) -> JobState:

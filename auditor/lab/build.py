@@ -71,6 +71,7 @@ class Lab:
         self.hosts = tuple(self._placed(h) for h in spec.hosts)
         self.router_ns, self.inet_ns, self.msp_ns = f"{prefix}rt", f"{prefix}inet", f"{prefix}msp"
         self.site_ns = {k: netns.site_router(prefix, k) for k in spec.sites}
+        self.site_worker_ns = {k: netns.site_worker(prefix, k) for k in spec.sites}
         self.reflector_running = False
         self._procs: list[Proc] = []
         self._state: state.LabState | None = None
@@ -96,6 +97,10 @@ class Lab:
     def known_hosts(self) -> Path:
         return self.state_dir / "known_hosts"
 
+    def site_known_hosts(self, site: int) -> Path:
+        """known_hosts as site ``site``'s worker sees its hosts: LAN address, port 22."""
+        return self.state_dir / f"known_hosts.site{site}"
+
     @property
     def ca_cert(self) -> Path:
         """The lab CA every host trusts (PEM)."""
@@ -112,7 +117,7 @@ class Lab:
     @property
     def namespaces(self) -> tuple[str, ...]:
         return (self.router_ns, self.inet_ns, self.msp_ns, *self.site_ns.values(),
-                *(h.ns for h in self.hosts))  # fmt: skip
+                *self.site_worker_ns.values(), *(h.ns for h in self.hosts))  # fmt: skip
 
     def host(self, name: str) -> LabHost:
         for h in self.hosts:
@@ -221,7 +226,8 @@ class Lab:
         if self._state is None:
             return
         made = [str(p) for p in sorted(self.state_dir.iterdir()) if p.name != state.STATE_FILE]
-        made += [str(netns.NETNS_ETC / ns) for ns in (self.msp_ns, *(h.ns for h in self.hosts))]
+        made += [str(netns.NETNS_ETC / ns) for ns in (self.msp_ns, *self.site_worker_ns.values(),
+                                                      *(h.ns for h in self.hosts))]  # fmt: skip
         made = [p for p in made if not p.endswith(".tmp")]
         self._state = dataclasses.replace(self._state, files=tuple(made))
         state.save(self._state)
@@ -231,6 +237,7 @@ class Lab:
         known = "\n".join(f"{h.reach_address} {h.name}" for h in self.hosts)
         for ns, name, resolvers in [
             (self.msp_ns, "msp", (RESOLVER_GOOD,)),
+            *((ns, f"worker{k}", (RESOLVER_GOOD,)) for k, ns in self.site_worker_ns.items()),
             *((h.ns, h.name, h.spec.resolvers) for h in self.hosts),
         ]:
             hosts = f"127.0.0.1 localhost\n::1 localhost\n127.0.1.1 {name}\n"
@@ -253,6 +260,7 @@ class Lab:
             services.start_internet(self.inet_ns, made, self.state_dir),
         ]
         pubs = []
+        lan: dict[str, str] = {}  # host key by name, for the site workers' known_hosts
         self._apply_site_rules()
         for h in self.hosts:
             jump = h.spec.ssh_only_from
@@ -277,8 +285,13 @@ class Lab:
             pub, proc = services.start_ssh_server(h.ns, h.spec, h.address, host_dir, keys_dir,
                                                   self.keys.user_ca)  # fmt: skip
             pubs.append((h.reach_address, pub, h.reach_port))
+            lan[h.name] = pub
             waits.append((proc, [("tcp", h.address, h.spec.ssh_port)]))
         write_known_hosts(self.known_hosts, pubs)
+        for site in self.site_ns:
+            write_known_hosts(self.site_known_hosts(site),
+                              [(h.address, lan[h.name], h.spec.ssh_port) for h in self.hosts
+                               if h.spec.site == site and h.name in lan])  # fmt: skip
         for proc, _ in waits:
             self._record(proc)
         return waits

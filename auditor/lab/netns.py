@@ -117,8 +117,17 @@ def site_router(prefix: str, site: int) -> str:
     return f"{prefix}s{site}"
 
 
+def site_worker(prefix: str, site: int) -> str:
+    """The namespace on remote site ``site``'s LAN where that site's auditor worker runs."""
+    return f"{prefix}w{site}"
+
+
 def build(prefix: str, hosts: Sequence[tuple[str, str, int]]) -> list[str]:
-    """Create router, internet, msp, site gateways and host namespaces.
+    """Create router, internet, msp, site gateways, site workers and host namespaces.
+
+    Each remote site gets a worker namespace on its LAN at ``MSP_ADDR`` (its
+    own copy: sites reuse one address plan), routed through the site's
+    gateway: from there only that site's hosts are reachable directly.
 
     ``hosts``: (namespace, LAN address, site). Returns the namespaces
     created, router first. On error the caller tears down by prefix, so a
@@ -127,7 +136,8 @@ def build(prefix: str, hosts: Sequence[tuple[str, str, int]]) -> list[str]:
     rt, inet, msp = f"{prefix}rt", f"{prefix}inet", f"{prefix}msp"
     sites = sorted({site for _, _, site in hosts if site})
     gateways = [site_router(prefix, k) for k in sites]
-    names = [rt, inet, msp, *gateways, *(ns for ns, _, _ in hosts)]
+    workers = [site_worker(prefix, k) for k in sites]
+    names = [rt, inet, msp, *gateways, *workers, *(ns for ns, _, _ in hosts)]
     make_room_for_neighbours(len(hosts))
     batch(None, [f"netns add {n}" for n in names])
     inet_cmds = [f"addr add {a}/{INET_PREFIX} dev br0" for a in INET_ADDRS]
@@ -159,7 +169,8 @@ def build(prefix: str, hosts: Sequence[tuple[str, str, int]]) -> list[str]:
         batch(inet, [f"link set up{i} master br0", f"link set up{i} up"])
         run(exec_argv(router, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]))
     router_of = {0: rt, **dict(zip(sites, gateways, strict=True))}
-    leaves = [(msp, MSP_ADDR, 0), *hosts]
+    leaves = [(msp, MSP_ADDR, 0), *((w, MSP_ADDR, k) for w, k in zip(workers, sites, strict=True)),
+              *hosts]  # fmt: skip
     ports: dict[str, list[str]] = {}
     for i, (ns, addr, site) in enumerate(leaves):
         router = router_of[site]

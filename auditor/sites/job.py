@@ -115,7 +115,8 @@ async def _audit(runs: ScheduledRuns, settings: WorkerSettings, claim: Claim) ->
 
 
 def _problem(claim: Claim, message: str) -> dict[str, Any]:
-    shown = InventoryProblem(source=f"site {claim.site}", message=message, customer=claim.customer)
+    shown = InventoryProblem(source=f"site {claim.site}", message=f"{claim.customer}: {message}",
+                             customer=claim.customer)  # fmt: skip
     return {"source": shown.source, "line": None, "host": None, "customer": shown.customer,
             "message": shown.message}  # fmt: skip
 

@@ -73,7 +73,7 @@ async def _main(options: WorkerOptions) -> int:
     async with app.open_async():
         await queue.ensure_schema(app)
         runs.worker_seen(settings.name, settings.site, __version__)
-        _say(f"worker {settings.name} (auditor {__version__}) on queue {site_queue}")
+        _say(f"worker {settings.name} (auditor {__version__}) runs the jobs of {site_queue}")
         work = asyncio.create_task(app.run_worker_async(
             queues=[site_queue], name=settings.name, concurrency=options.concurrency,
             update_heartbeat_interval=max(1.0, options.stalled_after_s / 6),
@@ -168,4 +168,4 @@ async def _idle(app: Any, site_queue: str) -> bool:
 
 
 def _say(line: str) -> None:
-    print(f"auditor worker: {line}", file=sys.stderr, flush=True)
+    print(f"auditor: {line}", file=sys.stderr, flush=True)

@@ -1,0 +1,222 @@
+"""Audits across sites on a real lab: two customer sites, each with its own worker namespace.
+
+Site 1 ("nord") and site 2 ("sued") are customer networks behind NAT
+gateways that reuse one address plan; each site's worker runs in a namespace
+on that site's LAN, so it reaches its own hosts and no other site's. The
+queue and the history store are one real PostgreSQL, reached from the
+namespaces through its Unix socket. Workers are real ``auditor worker``
+processes; one is killed with SIGKILL in the middle of its job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import yaml
+
+from auditor.lab import Fault, HostSpec, Lab, LabSpec, unique_prefix
+from auditor.lab.spec import REFLECTOR
+from tests.engine.conftest import write_test_profile
+from tests.pg import PgServer, new_database
+
+pytestmark = pytest.mark.lab
+
+NORD, SUED = "Nord AG", "Süd GmbH"
+SPEC = LabSpec(
+    name="two-sites",
+    hosts=(
+        HostSpec("n1", NORD, site=1, teamviewer="running"),
+        HostSpec("n2", NORD, site=1, hang_after_auth=True),  # keeps the job busy for seconds
+        HostSpec("n3", NORD, site=1, teamviewer="running"),
+        HostSpec("s1", SUED, site=2, teamviewer="running"),
+        HostSpec("s2", SUED, site=2, teamviewer="running", faults=(Fault("tcp", 5938),)),
+    ),
+)
+SITE_OF = {1: "nord", 2: "sued"}
+WAIT_S = 180  # bound of every wait below
+
+
+@pytest.fixture(scope="module")
+def sites_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    running = Lab(SPEC, tmp_path_factory.mktemp("sites-lab"), prefix=unique_prefix("q")).up()
+    try:
+        yield running
+    finally:
+        running.down()
+
+
+@dataclass
+class Fleet:
+    lab: Lab
+    work: Path
+    db: str  # through the Unix socket
+    inventory: Path
+    profile: Path
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in ("AUDITOR_DB", "SSH_AUTH_SOCK")}
+        return {**env, "HOME": str(self.work), "PYTHONPATH": str(Path.cwd())}
+
+    def worker(self, site: int, *extra: str) -> subprocess.Popen[str]:
+        """``auditor worker`` in site ``site``'s own namespace."""
+        log = (self.work / f"worker-{site}-{time.monotonic_ns()}.log").open("w")
+        argv = [sys.executable, "-P", "-m", "auditor", "worker", "--db", self.db,
+                "-i", str(self.inventory), "--site", SITE_OF[site],
+                "--known-hosts", str(self.work / f"own-known-hosts-{site}"), *extra]  # fmt: skip
+        ns = self.lab.site_worker_ns[site]
+        return subprocess.Popen(["ip", "netns", "exec", ns, *argv], env=self.env(), stdout=log,
+                                stderr=subprocess.STDOUT, text=True)  # fmt: skip
+
+    def schedule(self, *extra: str) -> subprocess.Popen[str]:
+        argv = [sys.executable, "-P", "-m", "auditor", "schedule", "--db", self.db,
+                "-i", str(self.inventory), "--profile", str(self.profile),
+                "--reflector", REFLECTOR, "--expected-network", "203.0.113.0/24",
+                "--out", str(self.work / "out"), "--lang", "en", *extra]  # fmt: skip
+        return subprocess.Popen(argv, env=self.env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        with psycopg.connect(_libpq(self.db), autocommit=True) as connection:
+            return list(connection.execute(sql, params).fetchall())
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def _inventory(lab: Lab, path: Path) -> Path:
+    """Each customer at its site: the LAN addresses its site's worker reaches, the site's
+    own known_hosts (a site keeps its own), ``auditor_site``."""
+    groups: dict[str, Any] = {}
+    for site, customer in ((1, NORD), (2, SUED)):
+        common = (f"-o UserKnownHostsFile={lab.site_known_hosts(site)} "
+                  "-o StrictHostKeyChecking=yes")  # fmt: skip
+        groups[SITE_OF[site]] = {
+            "vars": {"auditor_customer": customer, "auditor_site": SITE_OF[site],
+                     "ansible_ssh_common_args": common},
+            "hosts": {h.name: {"ansible_host": h.address} for h in lab.hosts
+                      if h.spec.site == site},
+        }  # fmt: skip
+    doc = {"all": {"vars": {"ansible_user": "root",
+                            "ansible_ssh_private_key_file": str(lab.client_key)},
+                   "children": groups}}  # fmt: skip
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def fleet(sites_lab: Lab, postgres: PgServer, tmp_path: Path) -> Fleet:
+    database = new_database(postgres.url).rsplit("/", 1)[1]
+    db = postgres.socket_url(database)
+    subprocess.run(
+        [sys.executable, "-m", "auditor", "db", "upgrade", "--db", db],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )  # as a site set-up starts: the schema first
+    (tmp_path / ".ssh").mkdir()
+    (tmp_path / ".ssh" / "config").write_text("Host *\n    IdentityAgent none\n")
+    return Fleet(sites_lab, tmp_path, db,
+                 _inventory(sites_lab, tmp_path / "inventory.yml"),
+                 write_test_profile(tmp_path / "profile.yaml"))  # fmt: skip
+
+
+def _wait_for(what: str, check: Any, timeout: float = WAIT_S) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.3)
+    raise AssertionError(f"waited {timeout:.0f} s for {what}")
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _results(fleet: Fleet) -> dict[str, Any]:
+    return json.loads((fleet.work / "out" / "results.json").read_text(encoding="utf-8"))
+
+
+def test_a_run_across_two_sites_survives_a_killed_worker(fleet: Fleet) -> None:
+    scheduler = fleet.schedule("--deadline", "150s", "--wait")
+    sued = fleet.worker(2, "--exit-when-idle")
+    first = fleet.worker(1, "--forks", "1")  # one host at a time: n1, then the slow n2
+    second = None
+    try:
+        _wait_for("n1 recorded by the first nord worker",
+                  lambda: fleet.query("SELECT 1 FROM hosts WHERE name = 'n1'"))  # fmt: skip
+        assert not fleet.query("SELECT 1 FROM hosts WHERE name = 'n3'")  # still mid-job
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        second = fleet.worker(1, "--stalled-after", "3s", "--exit-when-idle")
+        out, err = scheduler.communicate(timeout=WAIT_S)
+        assert second.wait(timeout=WAIT_S) == 0
+        assert sued.wait(timeout=WAIT_S) == 0
+    finally:
+        for proc in (scheduler, sued, first, *([second] if second else [])):
+            _stop(proc)
+    assert scheduler.returncode == 2, err  # n2 hung after login: not every host was audited
+    assert "run " in out and ": complete" in out  # yet every job of the run was done
+    rows = fleet.query("SELECT name, count(*) FROM hosts GROUP BY name ORDER BY name")
+    assert rows == [("n1", 1), ("n2", 1), ("n3", 1), ("s1", 1), ("s2", 1)]  # nothing twice
+    jobs = dict(fleet.query("SELECT customer, attempt FROM run_jobs"))
+    assert jobs == {NORD: 1, SUED: 0}  # the nord job was retried once, by the second worker
+    hosts = {h["name"]: h for h in _results(fleet)["hosts"]}
+    assert set(hosts) == {"n1", "n2", "n3", "s1", "s2"}
+    vantage = {name: h["access"]["vantage"] for name, h in hosts.items()}
+    assert {v["site"] for n, v in vantage.items() if n.startswith("n")} == {"nord"}
+    assert {v["site"] for n, v in vantage.items() if n.startswith("s")} == {"sued"}
+    assert vantage["n1"]["worker"].endswith(f":{first.pid}")  # kept from the killed worker
+    assert vantage["n3"]["worker"] != vantage["n1"]["worker"]
+    assert [n for n, h in hosts.items() if h["compliant"]] == ["n1", "n3", "s1"]
+    assert hosts["n2"]["stage"] != "judged"  # it hung after login: never a verdict
+    tcp = {c["id"]: c["verdict"] for c in hosts["s2"]["checks"]}
+    assert tcp["tcp_5938"] == "fail"
+    index = (fleet.work / "out" / "index.html").read_text(encoding="utf-8")
+    assert NORD in index and SUED in index
+    assert fleet.query("SELECT status FROM runs") == [("complete",)]
+
+
+def test_a_site_without_a_worker_leaves_the_run_incomplete_by_its_deadline(fleet: Fleet) -> None:
+    scheduler = fleet.schedule("--deadline", "25s", "--wait")
+    nord = fleet.worker(1, "--exit-when-idle")
+    try:
+        out, err = scheduler.communicate(timeout=WAIT_S)
+        assert nord.wait(timeout=WAIT_S) == 0
+    finally:
+        _stop(scheduler)
+        _stop(nord)
+    assert scheduler.returncode == 2, err  # not every host could be audited
+    assert "incomplete" in out
+    doc = _results(fleet)
+    assert {h["name"] for h in doc["hosts"]} == {"n1", "n2", "n3"}
+    [missing] = [p for p in doc["problems"] if p["customer"] == SUED]
+    assert missing["source"] == "site sued"
+    assert (
+        f"{SUED}: 2 of 2 hosts not audited" in missing["message"] and "s1, s2" in missing["message"]
+    )
+    assert "no worker of site 'sued' took its job" in missing["message"]
+    assert SUED in err  # said on the terminal too
+    status = fleet.query("SELECT status FROM runs")
+    assert status == [("incomplete",)]
+    assert dict(fleet.query("SELECT customer, status FROM run_jobs")) == {NORD: "done",
+                                                                         SUED: "missed"}  # fmt: skip
