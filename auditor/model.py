@@ -298,6 +298,9 @@ class Target:
         }
 
 
+SITE_SOURCE = "site "  # the source of a scheduled run's "not audited" problems: "site NAME"
+
+
 @dataclass(frozen=True, slots=True)
 class InventoryProblem:
     """A piece of inventory the auditor could not use.
@@ -311,6 +314,11 @@ class InventoryProblem:
     host: str | None = None
     line: int | None = None
     customer: str | None = None
+
+    @property
+    def not_audited(self) -> bool:
+        """A scheduled run's gap: hosts a site's worker did not audit (source ``site NAME``)."""
+        return self.source.startswith(SITE_SOURCE) and self.host is None and self.line is None
 
     def one_line(self) -> str:
         where = self.source + (f":{self.line}" if self.line else "")

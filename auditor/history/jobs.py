@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from auditor.errors import HistoryError
 from auditor.history.store import HistoryStore, run_row, utc
 from auditor.history.tables import HostRow, JobRow, RunRow, WorkerRow
-from auditor.model import HostResult, RunResult
+from auditor.model import SITE_SOURCE, HostResult, RunResult
 
 FINAL = frozenset({"done", "failed", "missed"})
 SHOWN_HOSTS = 8  # names listed in one "not audited" problem before "and N more"
@@ -333,7 +333,7 @@ def _not_audited(session: Session, run: RunRow, job: JobRow) -> list[dict[str, A
                if job.worker else f"no worker of site {job.site!r} took its job before the deadline")  # fmt: skip
     else:
         why = f"its job failed at site {job.site!r}: {job.error or 'no reason given'}"
-    return [{"source": f"site {job.site}", "line": None, "host": None, "customer": job.customer,
+    return [{"source": SITE_SOURCE + job.site, "line": None, "host": None, "customer": job.customer,
              "message": f"{job.customer}: {len(missing)} of {len(job.hosts)} hosts not audited "
                         f"({why}): {shown}"}]  # fmt: skip
 

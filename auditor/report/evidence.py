@@ -358,7 +358,21 @@ def endpoint(address: str, port: object) -> str:
 
 
 def access_facts(access: Mapping[str, Any], words: Words) -> tuple[Fact, ...]:
-    """How the auditor reached the host, as facts (raw values shown as code)."""
+    """How the auditor reached the host, as facts (raw values shown as code); first,
+    for a scheduled run, from which site and worker."""
+    return (*_vantage(access, words), *_reached(access, words))
+
+
+def _vantage(access: Mapping[str, Any], words: Words) -> tuple[Fact, ...]:
+    vantage = access.get("vantage")
+    if not isinstance(vantage, Mapping) or not vantage.get("site"):
+        return ()
+    raw = f"{text(vantage.get('worker') or '')}, auditor {text(vantage.get('auditor_version'))}"
+    said = words.t("fact.vantage_site", site=text(vantage["site"]))
+    return (Fact(words.t("fact.access_vantage"), said, raw),)
+
+
+def _reached(access: Mapping[str, Any], words: Words) -> tuple[Fact, ...]:
     if not access.get("address"):
         return ()
     if access.get("transport") == "winrm":

@@ -49,6 +49,9 @@ def customer_pages(run: RunResult) -> tuple[CustomerPage, ...]:
     by_customer: dict[str, list[HostResult]] = {}
     for host in run.hosts:
         by_customer.setdefault(host.customer, []).append(host)
+    for gap in run.problems:  # a customer none of whose hosts a site audited still has a page
+        if gap.not_audited and gap.customer is not None:
+            by_customer.setdefault(gap.customer, [])
     pages, used = [], {"index", "results"}  # never overwrite the overview or the JSON
     for customer in sorted(by_customer):
         base = ascii_slug(customer)[:60].strip("-") or "customer"
@@ -79,6 +82,7 @@ class CustomerLine:
     total: int
     needs_action: tuple[HostLink, ...]
     changes: str = ""  # "2 neu · 1 behoben" (history), else ""
+    incomplete: bool = False  # hosts of this customer were not audited in this run (sites)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,7 @@ class OverviewView:
     customers: tuple[CustomerLine, ...]
     causes: tuple[CauseGroup, ...]
     problems: tuple[str, ...]
+    not_audited: tuple[str, ...]  # a scheduled run's gaps, one line per site and customer
     history: bool = False  # the run was compared with history: show the changes column
 
 
@@ -139,10 +144,11 @@ def overview_view(
             links.append(link)
             if host.stage is not Stage.JUDGED:
                 unaudited.append((CAUSES[host.stage], link))
+        incomplete = any(p.not_audited and p.customer == page.customer for p in run.problems)
         lines.append(
             CustomerLine(text(page.customer, 500), page.filename, page.compliant,
                          len(page.hosts), tuple(links),
-                         counts_text(page.hosts, options.changes, words))
+                         counts_text(page.hosts, options.changes, words), incomplete)
         )  # fmt: skip
     causes = tuple(
         CauseGroup(
@@ -157,6 +163,7 @@ def overview_view(
         total=len(run.hosts),
         customers=tuple(lines),
         causes=causes,
-        problems=tuple(text(p.one_line(), 1000) for p in run.problems),
+        problems=tuple(text(p.one_line(), 1000) for p in run.problems if not p.not_audited),
+        not_audited=tuple(text(p.message, 1000) for p in run.problems if p.not_audited),
         history=options.changes is not None,
     )

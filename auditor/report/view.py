@@ -281,6 +281,12 @@ class CustomerView:
     hosts: tuple[HostView, ...]
     changes: ChangesView | None = None  # "Seit dem letzten Lauf", from history
     survey: SurveyView | None = None  # "Bestandsaufnahme vor Vertragsbeginn"
+    not_audited: tuple[str, ...] = ()  # hosts a site's worker did not audit in this run
+
+    @property
+    def good(self) -> bool:
+        """Every device of the customer audited in this run, and every one compliant."""
+        return self.compliant == self.total and not self.not_audited
 
 
 def customer_view(
@@ -326,4 +332,6 @@ def customer_view(
         changes=changes_view(run, [(h, f"#{v.anchor}") for h, v in zip(ordered, views, strict=True)],
                              options.changes, options.lang, options.tz),
         survey=survey_view(options.survey, words),
+        not_audited=tuple(text(p.message, 1000) for p in run.problems
+                          if p.not_audited and p.customer == customer),
     )  # fmt: skip

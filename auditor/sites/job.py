@@ -24,7 +24,7 @@ from auditor import __version__
 from auditor.engine import Engine, NoEvents
 from auditor.history.jobs import Claim, ScheduledRuns
 from auditor.inventory import load_inventory
-from auditor.model import HostResult, InventoryProblem
+from auditor.model import SITE_SOURCE, HostResult, InventoryProblem
 from auditor.profile.load import profile_from_text
 from auditor.transports.registry import Transports, settings_for
 from auditor.transports.ssh import HostKeyPolicy
@@ -115,7 +115,7 @@ async def _audit(runs: ScheduledRuns, settings: WorkerSettings, claim: Claim) ->
 
 
 def _problem(claim: Claim, message: str) -> dict[str, Any]:
-    shown = InventoryProblem(source=f"site {claim.site}", message=f"{claim.customer}: {message}",
+    shown = InventoryProblem(source=SITE_SOURCE + claim.site, message=f"{claim.customer}: {message}",
                              customer=claim.customer)  # fmt: skip
     return {"source": shown.source, "line": None, "host": None, "customer": shown.customer,
             "message": shown.message}  # fmt: skip

@@ -70,8 +70,9 @@ async def _queues(db: str, runs: ScheduledRuns) -> list[QueueCounts]:
     return sorted(counts, key=lambda c: c.site)
 
 
-def format_status(status: Status, *, alive_s: float = 60.0) -> str:
-    """The terminal page; times in this machine's zone."""
+def format_status(status: Status, *, alive_s: float = 20.0) -> str:
+    """The terminal page; times in this machine's zone. A worker reports itself every few
+    seconds (its sweep): silent for ``alive_s`` means it is probably gone."""
     lines = [f"history store {status.store}", "", "queues"]
     if status.queues:
         lines.append(f"  {'site':<20} {'waiting':>8} {'running':>8} {'failed':>8} {'done':>8}")
@@ -83,10 +84,10 @@ def format_status(status: Status, *, alive_s: float = 60.0) -> str:
     for worker in status.workers:
         if worker.stopped_at is not None:
             state = f"stopped {_when(worker.stopped_at)}"
-        elif (status.now - _aware(worker.last_seen)).total_seconds() <= alive_s:
-            state = "running"
+        elif (ago := (status.now - _aware(worker.last_seen)).total_seconds()) <= alive_s:
+            state = f"alive (seen {ago:.0f} s ago)"
         else:
-            state = f"silent since {_when(worker.last_seen)}"
+            state = f"silent since {_when(worker.last_seen)} (dead? its jobs go to another worker)"
         lines.append(f"  {_shown(worker.name):<40} auditor {worker.auditor_version:<10} "
                      f"{state}, {worker.jobs_done} jobs")  # fmt: skip
     if not status.workers:

@@ -192,12 +192,38 @@ def test_a_run_across_two_sites_survives_a_killed_worker(fleet: Fleet) -> None:
     tcp = {c["id"]: c["verdict"] for c in hosts["s2"]["checks"]}
     assert tcp["tcp_5938"] == "fail"
     index = (fleet.work / "out" / "index.html").read_text(encoding="utf-8")
-    assert NORD in index and SUED in index
+    assert NORD in index and SUED in index and 'id="not-audited"' not in index
     assert fleet.query("SELECT status FROM runs") == [("complete",)]
+    page = (fleet.work / "out" / "nord-ag.html").read_text(encoding="utf-8")
+    assert "Audited from" in page and "site nord" in page
+    # The queue carries ids and host names, never a secret or an address.
+    for (args,) in fleet.query("SELECT args FROM procrastinate_jobs"):
+        assert set(args) == {"run_id", "job_id", "customer", "hosts"}
+        assert str(fleet.lab.client_key) not in json.dumps(args)
+    shown = _status(fleet)
+    assert "auditor-site" not in shown  # sites are shown by their names
+    assert [line.split()[:5] for line in shown.splitlines() if line.startswith("  nord ")
+            or line.startswith("  sued ")] == [["nord", "0", "0", "0", "1"],
+                                               ["sued", "0", "0", "0", "1"]]  # fmt: skip
+    workers = {line.split()[0]: line for line in shown.splitlines() if line.startswith("  nord/")
+               or line.startswith("  sued/")}  # fmt: skip
+    assert len(workers) == 3 and "stopped" not in workers[vantage["n1"]["worker"]]  # killed
+    assert (
+        "stopped" in workers[vantage["n3"]["worker"]]
+        and "1 jobs" in workers[vantage["n3"]["worker"]]
+    )
+    assert "Nord AG" in shown and "2/3 hosts compliant" in shown
+
+
+def _status(fleet: Fleet) -> str:
+    done = subprocess.run([sys.executable, "-P", "-m", "auditor", "status", "--db", fleet.db],
+                          capture_output=True, text=True, timeout=60, env=fleet.env(), check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def test_a_site_without_a_worker_leaves_the_run_incomplete_by_its_deadline(fleet: Fleet) -> None:
-    scheduler = fleet.schedule("--deadline", "25s", "--wait")
+    scheduler = fleet.schedule("--deadline", "25s", "--wait", "--chunk", "2")
     nord = fleet.worker(1, "--exit-when-idle")
     try:
         out, err = scheduler.communicate(timeout=WAIT_S)
@@ -218,5 +244,11 @@ def test_a_site_without_a_worker_leaves_the_run_incomplete_by_its_deadline(fleet
     assert SUED in err  # said on the terminal too
     status = fleet.query("SELECT status FROM runs")
     assert status == [("incomplete",)]
-    assert dict(fleet.query("SELECT customer, status FROM run_jobs")) == {NORD: "done",
-                                                                         SUED: "missed"}  # fmt: skip
+    jobs = fleet.query("SELECT customer, status, hosts FROM run_jobs ORDER BY id")
+    assert jobs == [(NORD, "done", ["n1", "n2"]), (NORD, "done", ["n3"]),
+                    (SUED, "missed", ["s1", "s2"])]  # chunks of at most 2 hosts  # fmt: skip
+    index = (fleet.work / "out" / "index.html").read_text(encoding="utf-8")
+    assert 'id="not-audited"' in index and "s1, s2" in index
+    page = (fleet.work / "out" / "sued-gmbh.html").read_text(encoding="utf-8")
+    assert "Not audited in this run" in page and "0 of 0 devices" in page
+    assert 'class="verdict bad"' in page  # never a green page for hosts nobody audited
