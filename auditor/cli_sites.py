@@ -122,9 +122,9 @@ def _schedule(args: argparse.Namespace, db: str) -> int:
     from auditor.sites import schedule
 
     zone(args.timezone)  # a bad --timezone is a usage error before anything is queued
-    mail_settings = cli_mail.settings_for(args) if args.mail else None
     if (args.mail or args.metrics) and not args.wait:
         raise ConfigError("--mail and --metrics need --wait (the reports exist once the run ends)")
+    mail_settings = cli_mail.settings_for(args) if args.mail else None
     clock = time.monotonic()
     options = schedule.ScheduleOptions(
         inventories=tuple(args.inventory), db=db, limit=args.limit,
