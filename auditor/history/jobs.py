@@ -135,6 +135,8 @@ class ScheduledRuns:
             run = session.get(RunRow, job.run_id)
             if run is None or run.status != "running":
                 return None
+            if run.deadline_at is not None and utc(run.deadline_at) <= datetime.now(UTC):
+                return None  # too late to start: the next sweep closes the run
             job.status, job.worker, job.attempt = "running", worker, attempt
             job.started_at, job.error = datetime.now(UTC), None
             recorded = _recorded(session, job.run_id, job.customer, job.hosts)

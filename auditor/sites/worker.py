@@ -8,6 +8,8 @@ Beside procrastinate's worker loop, a *sweep* runs every few seconds:
 * scheduled runs past their deadline are closed as incomplete (any worker
   may do it; the store's row locks make it happen once);
 * the worker reports itself (``auditor status`` lists the workers seen);
+* once an hour, queue jobs finished more than a week ago are deleted (the
+  run and its job rows in the history store stay);
 * with ``--exit-when-idle`` it stops once its queue holds nothing to do.
 """
 
@@ -29,6 +31,8 @@ from auditor.sites import queue
 from auditor.sites.job import WorkerSettings, run_attempt, worker_name
 
 RETRY_WAIT_S = 10  # a failed attempt is tried again after this long
+KEEP_QUEUE_JOBS_H = 7 * 24  # finished jobs stay on the queue this long (the runs stay forever)
+PRUNE_EVERY_S = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,11 +117,18 @@ async def _sweep(
 ) -> None:
     settings = options.settings
     site_queue = queue.queue_of(settings.site)
+    pruned = 0.0
     while True:
         await asyncio.sleep(options.sweep_s)
         try:
             await retry_stalled(app, runs, site_queue, options.stalled_after_s)
             await close_overdue(app, runs)
+            if time.monotonic() - pruned >= PRUNE_EVERY_S:
+                await app.job_manager.delete_old_jobs(
+                    nb_hours=KEEP_QUEUE_JOBS_H, queue=site_queue, include_failed=True,
+                    include_cancelled=True, include_aborted=True,
+                )  # fmt: skip
+                pruned = time.monotonic()
             runs.worker_seen(settings.name, settings.site, __version__, done=done.take())
             if options.exit_when_idle and await _idle(app, site_queue):
                 work.cancel()  # procrastinate's graceful stop: nothing is running

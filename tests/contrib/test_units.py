@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from auditor.cli import build_parser
 
 CONTRIB = Path(__file__).resolve().parents[2] / "contrib"
@@ -67,3 +69,52 @@ def test_the_service_and_cron_call_options_auditor_has() -> None:
     command = fields[6]
     first = shlex.split(command.split(";")[0])
     assert first[0] == INSTALLED and build_parser().parse_args(first[1:]).quiet
+
+
+def site_units(tmp_path: Path) -> list[Path]:
+    """The site units, an instance of the worker for site ``nord``, pointing at this checkout."""
+    here = str(Path(sys.executable).with_name("auditor"))
+    made = []
+    for name, as_name in (("auditor-worker@.service", "auditor-worker@nord.service"),
+                          ("auditor-schedule.service", "auditor-schedule.service"),
+                          ("auditor-schedule.timer", "auditor-schedule.timer")):  # fmt: skip
+        path = tmp_path / as_name
+        path.write_text((CONTRIB / "systemd" / name).read_text().replace(INSTALLED, here))
+        made.append(path)
+    return made
+
+
+def test_systemd_verifies_the_site_units_without_a_word(tmp_path: Path) -> None:
+    units_ = site_units(tmp_path)
+    done = subprocess.run(["systemd-analyze", "verify", "--man=no", *map(str, units_)],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert [line for line in done.stderr.splitlines() if "auditor" in line] == []
+
+
+@pytest.mark.parametrize("unit", ["auditor-worker@nord.service", "auditor-schedule.service"])
+def test_the_site_units_are_hardened(tmp_path: Path, unit: str) -> None:
+    site_units(tmp_path)
+    done = subprocess.run(["systemd-analyze", "security", "--offline=yes", unit],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path, check=False)  # fmt: skip
+    exposure = re.search(rf"Overall exposure level for {re.escape(unit)}: ([\d.]+)", done.stdout)
+    assert exposure is not None, done.stdout + done.stderr
+    assert float(exposure.group(1)) <= 2.0
+
+
+def test_the_site_units_call_options_auditor_has() -> None:
+    worker = command_of((CONTRIB / "systemd" / "auditor-worker@.service").read_text())
+    assert worker[0] == INSTALLED
+    args = build_parser().parse_args([a.replace("%i", "nord") for a in worker[1:]])
+    assert (args.command, args.site, args.vault_password_file) == (
+        "worker", "nord", "/etc/auditor/vault-password",
+    )  # fmt: skip
+    schedule = command_of((CONTRIB / "systemd" / "auditor-schedule.service").read_text())
+    args = build_parser().parse_args(schedule[1:])
+    assert (args.command, args.wait, args.quiet, args.deadline) == (
+        "schedule",
+        True,
+        True,
+        5 * 3600,
+    )
+    assert args.vault_password_file is None  # the central machine needs no credentials

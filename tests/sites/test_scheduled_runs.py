@@ -163,3 +163,9 @@ def test_jobs_are_per_site_and_customer_in_chunks() -> None:
     ]
     with pytest.raises(ValueError, match="at least 1"):
         plan_jobs(targets, 0)
+
+
+def test_no_job_starts_after_the_deadline(runs: ScheduledRuns) -> None:
+    run_id, [job] = _schedule(runs, JobPlan("nord", CUSTOMER, ("a",)), deadline_s=-1)
+    assert runs.claim(job, "nord/w:1", 0) is None  # the next sweep closes the run instead
+    assert [r for r, _ in runs.expire_overdue()] == [run_id]
