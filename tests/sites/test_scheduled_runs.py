@@ -132,10 +132,10 @@ def test_a_last_attempt_that_raises_fails_the_job_for_good(runs: ScheduledRuns) 
         assert row is not None
         row.plan = {"profile_text": "checks: [", "profile_source": "broken.yaml"}
     settings = WorkerSettings(site="nord", inventories=("/nonexistent",), name="nord/w:1")
-    with pytest.raises(Exception, match="broken.yaml"):
+    with pytest.raises(Exception, match=r"broken\.yaml"):
         asyncio.run(run_attempt(runs, settings, job, 0, final=False))
     assert _status(runs, run_id)[0] == "running"  # the queue will try again
-    with pytest.raises(Exception, match="broken.yaml"):
+    with pytest.raises(Exception, match=r"broken\.yaml"):
         asyncio.run(run_attempt(runs, settings, job, 2, final=True))
     status, problems = _status(runs, run_id)
     assert status == "incomplete" and "its job failed at site 'nord'" in problems[0]["message"]

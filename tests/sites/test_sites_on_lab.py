@@ -252,3 +252,17 @@ def test_a_site_without_a_worker_leaves_the_run_incomplete_by_its_deadline(fleet
     page = (fleet.work / "out" / "sued-gmbh.html").read_text(encoding="utf-8")
     assert "Not audited in this run" in page and "0 of 0 devices" in page
     assert 'class="verdict bad"' in page  # never a green page for hosts nobody audited
+
+
+def test_each_site_worker_reaches_its_own_sites_hosts(sites_lab: Lab) -> None:
+    """Both sites use 198.51.100.10; from each worker namespace it is that site's own host."""
+    seen = {}
+    for site in (1, 2):
+        done = sites_lab.run_in(sites_lab.site_worker_ns[site], ["ssh-keyscan", "198.51.100.10"])
+        seen[site] = {" ".join(line.split()[1:3]) for line in done.stdout.splitlines()
+                      if line and not line.startswith("#")}  # fmt: skip
+        recorded = sites_lab.site_known_hosts(site).read_text(encoding="utf-8")
+        assert seen[site] and all(key in recorded for key in seen[site])
+    assert not seen[1] & seen[2]
+    route = sites_lab.run_in(sites_lab.site_worker_ns[1], ["ip", "-4", "route"]).stdout
+    assert route.split("\n")[0].startswith("default via 198.51.100.1")
