@@ -199,6 +199,7 @@ def _worker(args: argparse.Namespace, db: str) -> int:
     site = queue.check_site(args.site)
     if args.ssh_config is not None and not Path(args.ssh_config).is_file():
         raise ConfigError(f"--ssh-config: {args.ssh_config}: no such file")
+    _check_site_inventory(args, site)
     settings = WorkerSettings(
         site=site, inventories=tuple(args.inventory), vault_password_file=args.vault_password_file,
         host_key_policy=HostKeyPolicy(args.host_key_policy), known_hosts=args.known_hosts,
@@ -207,3 +208,21 @@ def _worker(args: argparse.Namespace, db: str) -> int:
     return run_worker(WorkerOptions(db=db, settings=settings, concurrency=args.concurrency,
                                     exit_when_idle=args.exit_when_idle,
                                     stalled_after_s=args.stalled_after))  # fmt: skip
+
+
+def _check_site_inventory(args: argparse.Namespace, site: str) -> None:
+    """Load the site's inventory once at start: an unusable one is a usage error now, not a
+    failed job at night; a site none of whose hosts it names is said (a typo in --site?)."""
+    from auditor.inventory import load_inventory
+
+    load = load_inventory(args.inventory, vault_password_file=args.vault_password_file)
+    if not load.targets:
+        reasons = "; ".join(p.one_line() for p in load.problems) or "no hosts"
+        raise ConfigError(f"worker for site {site}: nothing to audit: {reasons}")
+    mine = sum(1 for t in load.targets if t.site == site)
+    if mine:
+        print(f"auditor: site {site}: {mine} hosts in the inventory", file=sys.stderr)
+    else:
+        known = ", ".join(sorted({t.site for t in load.targets}))
+        print(f"auditor: site {site}: no host of the inventory has auditor_site {site} "
+              f"(it names: {known}); jobs for it would find no host", file=sys.stderr)  # fmt: skip

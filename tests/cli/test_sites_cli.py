@@ -74,3 +74,12 @@ def test_the_inventory_shows_each_hosts_site_and_refuses_a_bad_one(tmp_path: Pat
     assert problem["host"] == "n2" and "auditor_site 'bad site'" in problem["message"]
     tree = auditor("inventory", "-i", str(tmp_path / "hosts.ini")).stdout
     assert "site=nord" in next(line for line in tree.splitlines() if " n1 " in line)
+
+
+def test_a_worker_whose_inventory_is_unusable_stops_at_once(tmp_path: Path) -> None:
+    db = "postgresql+psycopg://auditor@127.0.0.1:1/none"  # never contacted: the check comes first
+    done = auditor("worker", "-i", str(tmp_path / "missing.ini"), "--site", "nord", "--db", db)
+    assert done.returncode == 4
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("auditor: worker for site nord: nothing to audit: ")
+    assert "missing.ini" in line
