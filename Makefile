@@ -7,7 +7,7 @@ PY    := $(VENV)/bin/python
 DEBS  := openssh-server openssh-client dropbear-bin dnsmasq nftables busybox-static iproute2 openssl sudo dnsutils \
          chromium chromium-driver fonts-dejavu-core postgresql systemd
 
-.PHONY: demo test lint bench system-deps venv clean lab-down
+.PHONY: demo demo-sites test lint bench system-deps venv clean lab-down
 
 system-deps:
 	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -26,6 +26,10 @@ venv: $(VENV)/.installed
 
 demo: system-deps venv
 	$(PY) -m auditor.lab demo
+
+# One audit across two customer sites: a worker at each, PostgreSQL as store and queue.
+demo-sites: system-deps venv
+	$(PY) -m auditor.lab sites-demo
 
 test: system-deps venv
 	$(VENV)/bin/pytest

@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--all-stale", action="store_true", help="every lab without a live owner")
     demo = sub.add_parser("demo", help="build the demo lab, audit it, write reports, take it down")
     demo.add_argument("--out", type=Path, default=Path("reports"), help="report folder")
+    sites = sub.add_parser("sites-demo", help="two customer sites, a worker at each, one "
+                           "scheduled run, reports; then everything down")  # fmt: skip
+    sites.add_argument("--out", type=Path, default=Path("reports/sites"), help="report folder")
     return parser
 
 
@@ -69,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return run_demo(args.out)
+        if args.command == "sites-demo":
+            from auditor.lab.sites_demo import run_sites_demo
+
+            return run_sites_demo(args.out)
         if args.command == "up":
             lab = Lab(SPECS[args.spec], args.state, args.prefix).up(persistent=True)
             inventory = write_inventory(lab, lab.state_dir / "inventory.yml")

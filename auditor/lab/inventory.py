@@ -8,7 +8,7 @@ customer, the way a user's own inventory would look.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -156,5 +156,33 @@ def write_inventory(lab: Lab, path: Path, known_hosts: Path | None = None) -> Pa
             },
         }
     }
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def write_site_inventory(lab: Lab, path: Path, sites: Mapping[int, str]) -> Path:
+    """An inventory for site workers: each remote site's hosts under its ``auditor_site`` name.
+
+    ``sites`` names each remote site (1 -> ``nord``). Hosts are addressed as
+    their site's worker reaches them (the LAN address, port 22), with that
+    site's own known_hosts; one group per site and customer.
+    """
+    groups: dict[str, Any] = {}
+    for host in lab.hosts:
+        if host.spec.site not in sites:
+            continue
+        site = sites[host.spec.site]
+        common = (f"-o UserKnownHostsFile={lab.site_known_hosts(host.spec.site)} "
+                  "-o StrictHostKeyChecking=yes")  # fmt: skip
+        group = groups.setdefault(f"{site}_{group_name(host.customer)}", {
+            "vars": {"auditor_customer": host.customer, "auditor_site": site,
+                     "ansible_ssh_common_args": common,
+                     "auditor_report_to": [report_to(group_name(host.customer))]},
+            "hosts": {},
+        })  # fmt: skip
+        group["hosts"][host.name] = {"ansible_host": host.address}
+    doc = {"all": {"vars": {"ansible_user": "root",
+                            "ansible_ssh_private_key_file": str(lab.client_key)},
+                   "children": groups}}  # fmt: skip
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path

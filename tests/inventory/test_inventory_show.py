@@ -59,6 +59,7 @@ def test_json_lists_every_resolved_field(write: Write, vault: Any) -> None:
         "customer": "globex",
         "role": "workstation",
         "unattended": True,
+        "site": "default",
         "groups": ["globex"],
         "key_file": None,
         "ssh_args": [

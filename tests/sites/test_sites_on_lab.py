@@ -23,12 +23,12 @@ from typing import Any
 
 import psycopg
 import pytest
-import yaml
 
 from auditor.lab import Fault, HostSpec, Lab, LabSpec, unique_prefix
+from auditor.lab.inventory import write_site_inventory
+from auditor.lab.postgres import LabPostgres
 from auditor.lab.spec import REFLECTOR
 from tests.engine.conftest import write_test_profile
-from tests.pg import PgServer, new_database
 
 pytestmark = pytest.mark.lab
 
@@ -95,30 +95,9 @@ def _libpq(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 
 
-def _inventory(lab: Lab, path: Path) -> Path:
-    """Each customer at its site: the LAN addresses its site's worker reaches, the site's
-    own known_hosts (a site keeps its own), ``auditor_site``."""
-    groups: dict[str, Any] = {}
-    for site, customer in ((1, NORD), (2, SUED)):
-        common = (f"-o UserKnownHostsFile={lab.site_known_hosts(site)} "
-                  "-o StrictHostKeyChecking=yes")  # fmt: skip
-        groups[SITE_OF[site]] = {
-            "vars": {"auditor_customer": customer, "auditor_site": SITE_OF[site],
-                     "ansible_ssh_common_args": common},
-            "hosts": {h.name: {"ansible_host": h.address} for h in lab.hosts
-                      if h.spec.site == site},
-        }  # fmt: skip
-    doc = {"all": {"vars": {"ansible_user": "root",
-                            "ansible_ssh_private_key_file": str(lab.client_key)},
-                   "children": groups}}  # fmt: skip
-    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-    return path
-
-
 @pytest.fixture
-def fleet(sites_lab: Lab, postgres: PgServer, tmp_path: Path) -> Fleet:
-    database = new_database(postgres.url).rsplit("/", 1)[1]
-    db = postgres.socket_url(database)
+def fleet(sites_lab: Lab, postgres: LabPostgres, tmp_path: Path) -> Fleet:
+    db = postgres.socket_url(postgres.new_database())
     subprocess.run(
         [sys.executable, "-m", "auditor", "db", "upgrade", "--db", db],
         check=True,
@@ -128,7 +107,7 @@ def fleet(sites_lab: Lab, postgres: PgServer, tmp_path: Path) -> Fleet:
     (tmp_path / ".ssh").mkdir()
     (tmp_path / ".ssh" / "config").write_text("Host *\n    IdentityAgent none\n")
     return Fleet(sites_lab, tmp_path, db,
-                 _inventory(sites_lab, tmp_path / "inventory.yml"),
+                 write_site_inventory(sites_lab, tmp_path / "inventory.yml", SITE_OF),
                  write_test_profile(tmp_path / "profile.yaml"))  # fmt: skip
 
 
