@@ -231,6 +231,7 @@ def test_a_site_without_a_worker_leaves_the_run_incomplete_by_its_deadline(fleet
     page = (fleet.work / "out" / "sued-gmbh.html").read_text(encoding="utf-8")
     assert "Not audited in this run" in page and "0 of 0 devices" in page
     assert 'class="verdict bad"' in page  # never a green page for hosts nobody audited
+    assert "Nothing to do" not in page  # ... nor "nothing to do" about them
 
 
 def test_each_site_worker_reaches_its_own_sites_hosts(sites_lab: Lab) -> None:
