@@ -230,8 +230,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         store = _store_after(options)
         sent = cli_mail.send_all(run, list(outcome.targets), args, mail_settings, store,
                                  outcome.changes)  # fmt: skip
-        if any(o.status == "failed" for o in sent) and code != ExitCode.SECURITY:
-            code = ExitCode.MAIL
+        code = cli_mail.exit_code_after_mail(code, sent)
     return code
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.errors import ConfigError
+from auditor.run import ExitCode
 
 if TYPE_CHECKING:
     from auditor.history.changes import RunChanges
@@ -124,6 +125,14 @@ def send_all(
         elif not quiet:
             print(outcome.line())
     return outcomes
+
+
+def exit_code_after_mail(code: ExitCode, outcomes: list[MailOutcome]) -> ExitCode:
+    """A run's exit code once its mails are sent: 7 if any failed, unless a changed host
+    key (3) says more."""
+    if any(o.status == "failed" for o in outcomes) and code != ExitCode.SECURITY:
+        return ExitCode.MAIL
+    return code
 
 
 def _targets(args: argparse.Namespace) -> list[Target]:

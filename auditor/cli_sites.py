@@ -164,7 +164,7 @@ def _publish(
 ) -> int:
     from auditor.history.store import HistoryStore
     from auditor.inventory import load_inventory
-    from auditor.run import ExitCode, RunOptions, exit_code_for, publish
+    from auditor.run import RunOptions, exit_code_for, publish
     from auditor.summary import format_summary
 
     store = HistoryStore.open(db)
@@ -184,8 +184,7 @@ def _publish(
         targets = load_inventory(args.inventory, vault_password_file=args.vault_password_file,
                                  limit=args.limit).targets  # fmt: skip
         sent = cli_mail.send_all(run, list(targets), args, mail, store, changes)
-        if any(o.status == "failed" for o in sent) and code != ExitCode.SECURITY:
-            code = ExitCode.MAIL
+        code = cli_mail.exit_code_after_mail(code, sent)
     store.close()
     return code
 
