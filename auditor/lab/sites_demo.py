@@ -48,10 +48,23 @@ def run_sites_demo(out_dir: Path = Path("reports/sites")) -> int:
     with LabPostgres() as postgres:
         lab = Lab(SPEC, STATE.resolve(), "alds-").up()
         workers: list[subprocess.Popen[bytes]] = []
+        central: subprocess.Popen[str] | None = None
         try:
             db = postgres.socket_url(postgres.new_database())
             inventory = write_site_inventory(lab, lab.state_dir / "inventory.yml", SITES)
             print(f"two sites up: {len(lab.hosts)} hosts, inventory {inventory}", flush=True)
+            schedule = _auditor("schedule", "--db", db, "-i", str(inventory),
+                                "--reflector", REFLECTOR, "--expected-network", "203.0.113.0/24",
+                                "--timezone", "Europe/Berlin", "--deadline", "4m", "--wait",
+                                "--out", str(out))  # fmt: skip
+            print("[central]", end=" ")
+            _show(schedule)
+            central = subprocess.Popen(schedule, stdout=subprocess.PIPE, text=True)
+            assert central.stdout is not None
+            for line in central.stdout:  # the jobs are queued once it names the run
+                print(line, end="", flush=True)
+                if line.startswith("run "):
+                    break
             for site, name in SITES.items():
                 worker = _auditor("worker", "--site", name, "--db", db, "-i", str(inventory),
                                   "--known-hosts", str(lab.state_dir / f"own-known-hosts-{site}"),
@@ -60,13 +73,9 @@ def run_sites_demo(out_dir: Path = Path("reports/sites")) -> int:
                 _show(worker)
                 workers.append(subprocess.Popen(["ip", "netns", "exec", lab.site_worker_ns[site],
                                                  *worker]))  # fmt: skip
-            schedule = _auditor("schedule", "--db", db, "-i", str(inventory),
-                                "--reflector", REFLECTOR, "--expected-network", "203.0.113.0/24",
-                                "--timezone", "Europe/Berlin", "--deadline", "4m", "--wait",
-                                "--out", str(out))  # fmt: skip
-            print("[central]", end=" ")
-            _show(schedule)
-            code = subprocess.run(schedule, check=False, timeout=WAIT_S).returncode
+            for line in central.stdout:
+                print(line, end="", flush=True)
+            code = central.wait(timeout=WAIT_S)
             for worker_proc in workers:
                 worker_proc.wait(timeout=WAIT_S)
             status = _auditor("status", "--db", db)
@@ -75,9 +84,9 @@ def run_sites_demo(out_dir: Path = Path("reports/sites")) -> int:
             print(f"auditor schedule exited {code}; reports: {out / 'index.html'}", flush=True)
             return 0 if code in (0, 1, 2) else code
         finally:
-            for worker_proc in workers:
-                if worker_proc.poll() is None:
-                    worker_proc.terminate()
-                    worker_proc.wait(timeout=60)
+            for left in [*workers, central]:
+                if left is not None and left.poll() is None:
+                    left.terminate()
+                    left.wait(timeout=60)
             lab.down()
             print("sites lab down", flush=True)
