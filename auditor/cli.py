@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from auditor import __version__, cli_history, cli_mail, cli_sites, cli_survey
-from auditor.errors import ConfigError, HistoryBusy
+from auditor.errors import ConfigError, HistoryBusy, InventoryError
 from auditor.model import Role, Target
 from auditor.progress import ProgressLine
 from auditor.run import ExitCode, RunOptions, execute, exit_code_for
@@ -399,10 +399,19 @@ def _terminate(signum: int, frame: object) -> None:
     raise Terminated
 
 
+def _refuse_missing_sources(sources: Sequence[str] | None) -> None:
+    """Every command refuses an ``-i`` that names no file or folder, before doing anything:
+    a typo must not quietly mean "fewer customers". (``host1,host2,`` is a host list.)"""
+    for source in sources or ():
+        if "," not in source and not Path(source).expanduser().exists():
+            raise InventoryError(f"{source}: inventory source not found")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     try:
+        _refuse_missing_sources(getattr(args, "inventory", None))
         if args.command == "run":
             return _cmd_run(args)
         if args.command == "inventory":

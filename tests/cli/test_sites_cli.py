@@ -41,13 +41,14 @@ def test_sqlite_is_refused_in_one_line(tmp_path: Path, command: list[str]) -> No
 
 def test_a_bad_site_name_and_a_bad_deadline_are_usage_errors(tmp_path: Path) -> None:
     db = "postgresql+psycopg://auditor@127.0.0.1:1/none"
-    done = auditor("worker", "-i", "x", "--site", "bad site", "--db", db)
+    inventory = str(_inventory(tmp_path))
+    done = auditor("worker", "-i", inventory, "--site", "bad site", "--db", db)
     assert done.returncode == 4
     assert done.stderr.strip() == ("auditor: --site 'bad site': use letters, digits, '.', '_' "
                                    "or '-' (at most 63)")  # fmt: skip
-    done = auditor("schedule", "-i", "x", "--deadline", "soon", "--db", db)
+    done = auditor("schedule", "-i", inventory, "--deadline", "soon", "--db", db)
     assert done.returncode == 4 and "'soon' is not a duration like 90s, 45m or 6h" in done.stderr
-    done = auditor("schedule", "-i", "x", "--mail", "--db", db, "--mail-config", "/dev/null")
+    done = auditor("schedule", "-i", inventory, "--mail", "--db", db, "--mail-config", "/dev/null")
     assert done.returncode == 4 and "--mail and --metrics need --wait" in done.stderr
 
 
@@ -78,8 +79,25 @@ def test_the_inventory_shows_each_hosts_site_and_refuses_a_bad_one(tmp_path: Pat
 
 def test_a_worker_whose_inventory_is_unusable_stops_at_once(tmp_path: Path) -> None:
     db = "postgresql+psycopg://auditor@127.0.0.1:1/none"  # never contacted: the check comes first
-    done = auditor("worker", "-i", str(tmp_path / "missing.ini"), "--site", "nord", "--db", db)
+    broken = tmp_path / "broken.yml"
+    broken.write_text("all:\n  hosts: [unclosed\n", encoding="utf-8")
+    done = auditor("worker", "-i", str(broken), "--site", "nord", "--db", db)
     assert done.returncode == 4
     [line] = done.stderr.strip().splitlines()
     assert line.startswith("auditor: worker for site nord: nothing to audit: ")
-    assert "missing.ini" in line
+    assert "broken.yml" in line
+
+
+@pytest.mark.parametrize("command", [
+    ["inventory"], ["run", "--no-history"], ["mail", "--dry-run", "--out", "outbox"],
+    ["schedule", "--db", "postgresql+psycopg://a@127.0.0.1:1/x"],
+    ["worker", "--db", "postgresql+psycopg://a@127.0.0.1:1/x"],
+])  # fmt: skip
+def test_a_missing_inventory_source_is_a_usage_error_in_every_command(
+    tmp_path: Path, command: list[str]
+) -> None:
+    good = _inventory(tmp_path)
+    done = auditor(*command, "-i", str(good), "-i", "no/such/file", cwd=tmp_path)
+    assert done.returncode == 4
+    assert done.stderr == "auditor: no/such/file: inventory source not found\n"
+    assert done.stdout == "" and not (tmp_path / "outbox").exists()
