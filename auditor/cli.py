@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from auditor import __version__, cli_history, cli_mail, cli_sites, cli_survey
+from auditor.atomic import private_dir
 from auditor.errors import ConfigError, HistoryBusy, InventoryError
 from auditor.model import Role, Target
 from auditor.progress import ProgressLine
@@ -259,7 +260,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if args.from_db:
         run, changes = cli_history.run_from_store(args.db, args.run)
         out_dir: Path = args.out or Path("reports")
-        out_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(out_dir)
         write_results(run, out_dir)  # the overview links it: the night's results, as it was
     else:
         if args.run:
@@ -269,7 +270,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         except ResultsError as exc:
             raise ConfigError(str(exc)) from None
         out_dir = args.out or args.results.parent
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)
     written = write_reports(run, out_dir, lang=args.lang, timezone=args.timezone, changes=changes)
     print(f"reports: {written[0].resolve()}")
     return ExitCode.COMPLIANT

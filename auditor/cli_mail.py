@@ -112,7 +112,9 @@ def send_all(
     options = ReportOptions(lang=args.lang, tz=zone(args.timezone), changes=changes)
     dry_run: Path | None = getattr(args, "out", None) if getattr(args, "dry_run", False) else None
     if dry_run is not None:
-        dry_run.mkdir(parents=True, exist_ok=True)
+        from auditor.atomic import private_dir
+
+        private_dir(dry_run)
     from auditor.mail.settings import configured_sender
 
     sender = configured_sender(getattr(args, "mail_config", None)) if settings is None else None

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor import __version__
+from auditor.atomic import private_dir
 from auditor.engine import Engine, EngineEvents, Fanout, now_iso
 from auditor.errors import InventoryError
 from auditor.history.changes import RunChanges
@@ -196,7 +197,7 @@ def publish(
 
     The same for a run audited here and one gathered from workers (``auditor schedule``).
     """
-    options.out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(options.out_dir)
     write_results(run, options.out_dir)
     write_reports(run, options.out_dir, lang=options.lang, timezone=options.timezone,
                   changes=changes, survey=survey)  # fmt: skip

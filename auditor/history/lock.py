@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from auditor.atomic import PRIVATE_FILE, private_dir
 from auditor.errors import HistoryBusy
 
 # pg_try_advisory_lock key: "auditor" as an integer, so other users of the database keep theirs
@@ -47,8 +48,9 @@ def run_lock(engine: Engine, shown: str) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _file_lock(path: Path, shown: str) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+") as handle:
+    private_dir(path.parent)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
+    with os.fdopen(fd, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from auditor.atomic import PRIVATE_FILE, private_dir
 from auditor.errors import HistoryError
 from auditor.history import lock, schema
 from auditor.history.changes import HostState, RunChanges, compute
@@ -55,6 +56,14 @@ def default_url() -> str:
         base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
         folder = Path(base) / "auditor"
     return f"sqlite:///{folder / 'history.sqlite'}"
+
+
+def _private_sqlite(path: Path) -> None:
+    """The SQLite file created 0600 in a 0700 folder before SQLite opens it (SQLite gives
+    its journal files the database file's mode); an existing file keeps its mode."""
+    private_dir(path.parent)
+    if not path.exists():
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE))
 
 
 def utc(value: str | datetime) -> datetime:
@@ -106,7 +115,7 @@ class HistoryStore:
     def _engine(self) -> Engine:
         if self.url.get_backend_name() == "sqlite":
             if self.url.database and self.url.database != ":memory:":
-                Path(self.url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                _private_sqlite(Path(self.url.database).expanduser())
             engine = create_engine(self.url, connect_args={"timeout": 30})
 
             @event.listens_for(engine, "connect")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from auditor.atomic import write_atomic
+from auditor.atomic import private_dir, write_atomic
 from auditor.model import RunResult
 from auditor.results.schema import ResultsError, from_document, to_document, validate
 
@@ -24,7 +24,7 @@ def write_results(run: RunResult, out_dir: str | Path) -> Path:
     untouched, the temporary file is removed and the exception propagates.
     """
     directory = Path(out_dir)
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)
     target = directory / RESULTS_NAME
     doc = to_document(run)
     validate(doc, str(target))

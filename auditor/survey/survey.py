@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from auditor.atomic import write_atomic
+from auditor.atomic import private_dir, write_atomic
 from auditor.inventory import InventoryLoad, load_inventory
 from auditor.model import Connection, Secret, Target
 from auditor.names import ascii_slug
@@ -82,7 +82,7 @@ def discover_and_draft(
     except KeyboardInterrupt:
         interrupted = True
     devices = tuple(classify(sorted(found, key=lambda f: address_order(f.address))))
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)
     searched = " ".join(str(n) for n in networks)
     header = (
         f"Draft inventory from the site survey of {customer} on {date.today().isoformat()}\n"

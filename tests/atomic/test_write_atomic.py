@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor import atomic
-from auditor.atomic import write_atomic
+from auditor.atomic import private_dir, write_atomic
 
 
 def test_replaces_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -29,12 +28,18 @@ def test_a_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
 
 
-def test_permissions_follow_the_umask_not_mkstemp(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A report served by a web server or mailed by another user must be readable as usual."""
-    for umask, mode in ((0o022, 0o644), (0o077, 0o600), (0o002, 0o664)):
-        monkeypatch.setattr(atomic, "_UMASK", umask)
-        target = tmp_path / f"r{umask:o}.html"
-        write_atomic(target, "x")
-        assert stat.S_IMODE(os.stat(target).st_mode) == mode, oct(umask)
+def test_files_are_private_and_so_are_the_folders_it_makes(tmp_path: Path) -> None:
+    """Reports and results name every customer's weaknesses: 0600 files, 0700 new folders;
+    a folder that already exists keeps the mode its owner gave it."""
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    os.chmod(shared, 0o755)
+    made = private_dir(shared / "reports" / "2026")
+    target = made / "index.html"
+    write_atomic(target, "x")
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(made).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(made.parent).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(shared).st_mode) == 0o755
+    write_atomic(target, "y", mode=0o644)  # on purpose only (nothing in the auditor does)
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o644

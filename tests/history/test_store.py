@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -193,3 +194,17 @@ def _key(name: str) -> tuple[str, str]:
 def _count(store: HistoryStore, table: type) -> int:
     with store.engine.connect() as connection:
         return int(connection.execute(select(func.count()).select_from(table)).scalar() or 0)
+
+
+def test_a_new_sqlite_store_is_private(tmp_path: Path) -> None:
+    """The history names every customer's hosts and weaknesses: file 0600 in a 0700 folder,
+    and so are the lock file and SQLite's journal files."""
+    url = f"sqlite:///{tmp_path / 'state' / 'history.sqlite'}"
+    store = HistoryStore.open(url)
+    with store.run_lock():
+        store.begin_run(run(0))
+    store.close()
+    folder = tmp_path / "state"
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+    modes = {p.name: stat.S_IMODE(os.stat(p).st_mode) for p in folder.iterdir()}
+    assert modes and set(modes.values()) == {0o600}, modes
