@@ -112,9 +112,14 @@ def sshd_config(
         lines += LEGACY_ALGORITHMS
     if host.hang_after_auth:
         lines.append("ForceCommand sleep 3600")
+    if host.hostile is not None:
+        lines.append(f"ForceCommand /usr/bin/python3 {HOSTILE_SCRIPT} {host.hostile}")
     if chroot_dir is not None:  # a host without Python: sessions see only BusyBox
         lines.append(f"ChrootDirectory {chroot_dir}")
     return "\n".join(lines) + "\n"
+
+
+HOSTILE_SCRIPT = Path(__file__).with_name("hostile.py")
 
 
 def start_ssh_server(

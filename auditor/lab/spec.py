@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from auditor.errors import AuditorError
+from auditor.lab.hostile import MODES
 from auditor.model import Role, Secret
 
 # --- the customer LAN (a bridge in the router namespace) ---------------------
@@ -92,6 +93,7 @@ Action = Literal["drop", "reset", "icmp"]
 SudoPolicy = Literal["none", "nopasswd", "password"]
 # TeamViewer on one host (hostfs.py): "client" is the full client package, running
 TeamViewerState = Literal["absent", "running", "stopped", "client"]
+HOSTILE_MODES = MODES  # lab/hostile.py, a host-side program of its own
 SUDO_POLICIES: tuple[SudoPolicy, ...] = ("none", "nopasswd", "password")
 TEAMVIEWER_STATES: tuple[TeamViewerState, ...] = ("absent", "running", "stopped", "client")
 SshServer = Literal["openssh", "dropbear"]
@@ -250,7 +252,8 @@ class HostSpec:
     """One customer host: a namespace with its own sshd, resolv.conf and firewall.
 
     ``sshd=False`` leaves port 22 closed (connect refused); ``hang_after_auth``
-    authenticates and then never returns (``ForceCommand sleep 3600``);
+    authenticates and then never returns (``ForceCommand sleep 3600``); ``hostile``
+    answers the payload as a broken or malicious host would (``lab/hostile.py``);
     ``password`` enables password login for the machine-wide ``audit`` user.
     ``python=False`` makes a host without Python: root's SSH sessions run in
     a ChrootDirectory holding only a static BusyBox (``chroot.py``). ``sudo`` is the audit user's sudo rule on this host
@@ -276,6 +279,7 @@ class HostSpec:
     intercept_tls: bool = False
     sshd: bool = True
     hang_after_auth: bool = False
+    hostile: str | None = None  # a mode of lab/hostile.py: answers the payload with it
     password: Secret | None = None
     python: bool = True
     ssh_only_from: str | None = None  # another host's name: SSH reachable only via that jump host
@@ -305,9 +309,12 @@ class HostSpec:
             raise LabError(f"host {self.name}: teamviewer must be one of {states}")
         if self.hang_after_auth and not self.sshd:
             raise LabError(f"host {self.name}: hang_after_auth needs sshd")
+        if self.hostile is not None and self.hostile not in HOSTILE_MODES:
+            raise LabError(f"host {self.name}: hostile must be one of {', '.join(HOSTILE_MODES)}")
         if self.ssh_server not in SSH_SERVERS:
             raise LabError(f"host {self.name}: ssh_server must be one of {', '.join(SSH_SERVERS)}")
-        special = self.hang_after_auth or not self.python or self.password or self.ssh_legacy
+        special = (self.hang_after_auth or not self.python or self.password or self.ssh_legacy
+                   or self.hostile is not None)  # fmt: skip
         if self.ssh_server == "dropbear" and special:
             raise LabError(f"host {self.name}: dropbear hosts are plain (key login, Python)")
         if self.windows is not None and (special or self.ssh_only_from or self.sudo != "none"):

@@ -26,6 +26,8 @@ from auditor.model import Secret
 
 __all__ = ["BEGIN", "END", "PLAN_VERSION", "build_program", "parse_output", "payload_source"]
 
+# The payloads that write observation documents (device-cli: the controller, from a CLI).
+PAYLOAD_NAMES = frozenset({"python", "sh", "powershell", "device-cli"})
 BEGIN = b"-----BEGIN AUDITOR OBSERVATIONS-----"
 END = b"-----END AUDITOR OBSERVATIONS-----"
 OBSERVATIONS_VERSION = 1
@@ -150,6 +152,8 @@ def _check_shape(doc: object) -> None:
         raise PayloadMalformed(f"unsupported observations_version {version}")
     if not isinstance(doc.get("payload"), str):
         raise PayloadMalformed("observation document has no payload name")
+    if doc["payload"] not in PAYLOAD_NAMES:  # the name is the host's word: not repeated
+        raise PayloadMalformed("observation document names a payload the auditor does not have")
     if "error" in doc and not isinstance(doc["error"], str):
         raise PayloadMalformed("observation document has a non-text error")
     for key in _LIST_SECTIONS:

@@ -46,6 +46,7 @@ from auditor.errors import (
     HostKeyChanged,
     HostKeyUnknown,
     LoginTimeout,
+    PayloadError,
     PayloadNotStarted,
     PayloadTimeout,
     SshAlgorithmsOutdated,
@@ -463,6 +464,12 @@ class SshTransport:
             raise PayloadTimeout(
                 f"payload did not finish within {timeout_s:.1f}s", bytes(stdout)
             ) from None
+        except asyncssh.DisconnectError as exc:  # the host (or the path) dropped us mid-stream
+            pumps.cancel()
+            raise PayloadError(
+                f"the connection was lost while the payload ran ({_printable(exc.reason)}); "
+                f"{len(stdout)} bytes of output had arrived"
+            ) from None
         if started is not None:  # the marker is ours, not the host's words
             stderr = bytearray(bytes(stderr).replace(started.marker + b"\n", b"", 1))
         return TransportResult(
@@ -512,3 +519,8 @@ def _retrieved(future: asyncio.Future[Any]) -> None:
     """Mark ``future``'s outcome as seen; whoever awaits it still gets the exception."""
     if not future.cancelled():
         future.exception()
+
+
+def _printable(text: str, limit: int = 120) -> str:
+    """A host's or library's words for one line: control characters out, length capped."""
+    return "".join(ch if ch.isprintable() else " " for ch in text).strip()[:limit]

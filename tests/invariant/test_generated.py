@@ -251,3 +251,36 @@ def test_every_role_keeps_the_invariant(doc: dict[str, Any], role: Role) -> None
         if check.id in plan.not_applicable:
             assert check.verdict is Verdict.NOT_APPLICABLE and check.findings == ()
     assert_host(dataclasses.replace(judged("h", role=role), checks=checks))
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=4),
+    max_leaves=40,
+)  # fmt: skip
+SECTIONS = st.sampled_from(["tcp", "udp", "tls", "dns", "admin", "teamviewer", "resolver",
+                            "error", "uid", "plan_version", "extra"])  # fmt: skip
+
+
+@SETTINGS
+@given(st.dictionaries(SECTIONS, _JSON, max_size=8))
+def test_any_document_the_frame_lets_through_is_judged_without_lying(
+    sections: dict[str, Any],
+) -> None:
+    """Garbage in any section of a framed document: the parser refuses it, or the judge
+    judges it, never crashing and never passing a check without its evidence."""
+    import json
+
+    from auditor.errors import PayloadMalformed
+    from auditor.payload import BEGIN, END, parse_output
+
+    doc = {"observations_version": 1, "payload": "python", **sections}
+    try:
+        parsed = parse_output(BEGIN + b"\n" + json.dumps(doc).encode() + b"\n" + END)
+    except PayloadMalformed:
+        return
+    checks = judge_checks(PLAN, parsed, CTX)
+    assert_host(dataclasses.replace(judged("h"), checks=checks))
+    for check in checks:
+        assert_pass_has_its_evidence(check, parsed)

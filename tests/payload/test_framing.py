@@ -10,10 +10,20 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.errors import PayloadMalformed
 from auditor.model import Secret
-from auditor.payload import BEGIN, END, PLAN_VERSION, build_program, parse_output, payload_source
+from auditor.payload import (
+    BEGIN,
+    END,
+    PAYLOAD_NAMES,
+    PLAN_VERSION,
+    build_program,
+    parse_output,
+    payload_source,
+)
 from auditor.payload.sh import sh_source
 
 PLAN = {
@@ -87,6 +97,7 @@ def test_noise_around_the_document_is_ignored() -> None:
         (framed({**GOOD, "dns": {"queries": [1]}}), r"section 'dns' has no list 'queries'"),
         (framed({**GOOD, "error": 3}), r"non-text error"),
         (framed({"observations_version": 1}), r"no payload name"),
+        (framed({**GOOD, "payload": "<script>"}), r"names a payload the auditor does not have$"),
     ],
 )
 def test_hostile_output_is_refused_in_one_line(stdout: bytes, reason: str) -> None:
@@ -104,3 +115,37 @@ def test_missing_document_names_exit_status_and_stderr() -> None:
     assert str(caught.value) == (
         "no observation document in the output (exit status 127; stderr: AUDITOR-NO-PYTHON)"
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=4096), st.binary(max_size=256), st.sampled_from([None, 0, 1, 255]))
+def test_no_output_crashes_the_parser(stdout: bytes, stderr: bytes, status: int | None) -> None:
+    """Whatever a host prints: a document, or PayloadMalformed in one printable line."""
+    for shaped in (stdout, BEGIN + b"\n" + stdout + b"\n" + END):
+        try:
+            doc = parse_output(shaped, stderr=stderr, exit_status=status)
+        except PayloadMalformed as exc:
+            message = str(exc)
+            assert "\n" not in message and len(message) < 400
+            assert all(ch.isprintable() for ch in message), message
+        else:
+            assert isinstance(doc, dict) and doc["payload"] in PAYLOAD_NAMES
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=4),
+    max_leaves=30,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["observations_version", "payload", "tcp", "dns", "error",
+                                        "udp", "tls", "admin", "x"]), _JSON, max_size=8))  # fmt: skip
+def test_no_framed_document_crashes_the_parser(doc: dict[str, object]) -> None:
+    try:
+        parsed = parse_output(framed({**GOOD, **doc}))
+    except PayloadMalformed:
+        return
+    assert parsed["observations_version"] == 1 and parsed["payload"] in PAYLOAD_NAMES
