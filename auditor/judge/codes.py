@@ -34,6 +34,7 @@ class Code:
     owner: Owner | None = None
     severity: Severity = Severity.BLOCKING
     params: tuple[str, ...] = ()
+    security: bool = False  # someone may be reading or redirecting traffic: shown as such
 
 
 _PORT = ("proto", "port")
@@ -70,10 +71,10 @@ CODES: Mapping[str, Code] = {
     "udp.no_answer": Code(_INC, _IT, params=("port",)),
     "udp.no_reflector": Code(_INC, _MSP, params=("port",)),
     "udp.closed": Code(_FAIL, _IT, params=("port",)),
-    "udp.intercepted": Code(_FAIL, _IT, params=("port",)),
+    "udp.intercepted": Code(_FAIL, _IT, params=("port",), security=True),
     # --- tls ----------------------------------------------------------------------------
     "tls.verified": Code(_PASS),
-    "tls.intercepted": Code(_FAIL, _IT, params=("issuer",)),
+    "tls.intercepted": Code(_FAIL, _IT, params=("issuer",), security=True),
     "tls.handshake_failed": Code(_FAIL, _IT, params=_PORT),
     # --- dns over udp/tcp, per resolver and name ---------------------------------------
     "dns.answered": Code(_PASS),
@@ -97,12 +98,12 @@ CODES: Mapping[str, Code] = {
     "dns.servfail": Code(_FAIL, _IT, params=_DNS),
     "dns.rcode": Code(_FAIL, _IT, params=(*_DNS, "rcode")),
     "dns.nodata": Code(_FAIL, _IT, params=_DNS),
-    "dns.sinkhole": Code(_FAIL, _IT, params=(*_DNS, "address")),
+    "dns.sinkhole": Code(_FAIL, _IT, params=(*_DNS, "address"), security=True),
     # --- the system resolver ------------------------------------------------------------
     "dns_system.resolved": Code(_PASS),
     "dns_system.unverified": Code(_INC, _MSP),  # nslookup: /etc/hosts and nsswitch unseen
     "dns_system.failed": Code(_FAIL, _IT, params=("hosts_file",)),
-    "dns_system.sinkhole": Code(_FAIL, _IT, params=("address", "hosts_file")),
+    "dns_system.sinkhole": Code(_FAIL, _IT, params=("address", "hosts_file"), security=True),
     "dns_system.timeout": Code(_FAIL, _IT),
     # --- admin rights: the contract's evidence of valid credentials ---------------------
     "admin.uid0": Code(_PASS),
@@ -154,13 +155,17 @@ CODES: Mapping[str, Code] = {
     "connect.unsupported": Code(_ERR, _MSP, params=("connection",)),
     "ssh.handshake_failed": Code(_ERR, _MSP, params=("address", "via")),
     "ssh.login_timeout": Code(_ERR, _MSP, params=("address", "via")),
-    "ssh.algorithms_outdated": Code(_ERR, _MSP, params=("address", "via", "offered", "server")),
+    "ssh.algorithms_outdated": Code(
+        _ERR, _MSP, params=("address", "via", "offered", "server"), security=True
+    ),
     "ssh.client_missing": Code(_ERR, _MSP),
     "ssh.config_invalid": Code(_ERR, _MSP, params=("error",)),
-    "hostkey.changed": Code(_ERR, _MSP, Severity.SECURITY, ("address", "via")),
+    "hostkey.changed": Code(_ERR, _MSP, Severity.SECURITY, ("address", "via"), security=True),
     "hostkey.unknown": Code(_ERR, _MSP, params=("address", "via")),
     # --- WinRM (Windows) -------------------------------------------------------------
-    "winrm.certificate_untrusted": Code(_ERR, _MSP, params=(*_MGMT, "reason", "subject", "issuer")),
+    "winrm.certificate_untrusted": Code(
+        _ERR, _MSP, params=(*_MGMT, "reason", "subject", "issuer"), security=True
+    ),
     "winrm.tls_failed": Code(_ERR, _MSP, params=(*_MGMT, "reason")),
     "winrm.no_answer": Code(_ERR, _IT, params=_MGMT),
     "winrm.connection_dropped": Code(_ERR, _IT, params=_MGMT),
@@ -222,3 +227,9 @@ def finding(
         targets=tuple(dict.fromkeys(targets)),
         params={k: v for k, v in sorted((params or {}).items()) if v is not None},
     )
+
+
+def is_security(code: str) -> bool:
+    """Whether findings of ``code`` are security findings (the overview lists them first)."""
+    known = CODES.get(code)
+    return known is not None and known.security

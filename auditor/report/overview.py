@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from auditor.model import HostResult, RunResult, Stage, Verdict
+from auditor.judge.codes import is_security
+from auditor.model import Finding, HostResult, RunResult, Stage, Verdict
 from auditor.names import ascii_slug
 from auditor.report.changes import counts_text
 from auditor.report.evidence import text
@@ -86,6 +87,16 @@ class CustomerLine:
 
 
 @dataclass(frozen=True, slots=True)
+class SecurityLine:
+    """One security finding of one host, for the overview's first section."""
+
+    customer: str
+    name: str
+    href: str
+    what: tuple[Segment, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CauseGroup:
     cause: str
     title: str
@@ -101,6 +112,7 @@ class OverviewView:
     causes: tuple[CauseGroup, ...]
     problems: tuple[str, ...]
     not_audited: tuple[str, ...]  # a scheduled run's gaps, one line per site and customer
+    security: tuple[SecurityLine, ...] = ()  # changed host keys, interception, hijacked DNS...
     history: bool = False  # the run was compared with history: show the changes column
 
 
@@ -118,6 +130,27 @@ def _stage_what(host: HostResult, run: RunResult, options: ReportOptions) -> tup
         return ()
     since = credential_since(host, parse(run.started_at), options)
     return describe(HostFinding(host.stage_finding, ()), Words(options.lang), {}, since).what
+
+
+def _security_lines(
+    pages: tuple[CustomerPage, ...], words: Words, options: ReportOptions
+) -> tuple[SecurityLine, ...]:
+    """Every security finding, once per host and code (several checks may share one)."""
+    lines = []
+    for page in pages:
+        for n, host in enumerate(page.hosts, 1):
+            found: list[Finding] = [host.stage_finding] if host.stage_finding else []
+            found += [f for check in host.checks for f in check.findings]
+            found += list(host.notes)
+            seen: set[str] = set()
+            for finding in found:
+                if not is_security(finding.code) or finding.code in seen:
+                    continue
+                seen.add(finding.code)
+                what = describe(HostFinding(finding, ()), words, {}, "").what
+                lines.append(SecurityLine(text(page.customer, 500), text(host.name, 500),
+                                          f"{page.filename}#host-{n}", what))  # fmt: skip
+    return tuple(lines)
 
 
 def overview_view(
@@ -158,6 +191,7 @@ def overview_view(
         if any(c == cause for c, _ in unaudited)
     )
     return OverviewView(
+        security=_security_lines(pages, words, options),
         audited_at=local_time(parse(run.started_at), options.tz, options.lang),
         compliant=sum(h.compliant for h in run.hosts),
         total=len(run.hosts),
