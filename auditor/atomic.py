@@ -19,6 +19,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from auditor.errors import OutputError
+
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
 
@@ -37,7 +39,10 @@ def write_atomic(
 ) -> None:
     """Replace ``path`` with ``text`` (UTF-8, file mode ``mode``); on any failure the old file
     stays untouched."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", errors=errors) as handle:
@@ -45,9 +50,12 @@ def write_atomic(
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise OutputError(f"{path}: cannot write ({exc.strerror or exc}); "
+                              "the previous file is unchanged") from None  # fmt: skip
         raise
     _fsync_dir(path.parent)
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from auditor import __version__, cli_history, cli_mail, cli_sites, cli_survey
 from auditor.atomic import private_dir
-from auditor.errors import ConfigError, HistoryBusy, InventoryError
+from auditor.errors import ConfigError, HistoryBusy, InventoryError, OutputError, Terminated
 from auditor.model import Role, Target
 from auditor.progress import ProgressLine
 from auditor.run import ExitCode, RunOptions, execute, exit_code_for
@@ -392,10 +392,6 @@ def vars_of(setting: object) -> dict[str, str]:
     return {k: getattr(setting, k) for k in ("keyword", "value", "origin")}
 
 
-class Terminated(BaseException):
-    """SIGTERM (systemd stop, a timeout): unwinds like Ctrl-C, so the run is marked interrupted."""
-
-
 def _terminate(signum: int, frame: object) -> None:
     raise Terminated
 
@@ -438,11 +434,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"auditor: {exc}", file=sys.stderr)
         return ExitCode.USAGE
+    except OutputError as exc:
+        print(f"auditor: {exc}", file=sys.stderr)
+        return ExitCode.INTERNAL
     except KeyboardInterrupt:
-        print("auditor: interrupted", file=sys.stderr)
+        print("auditor: interrupted; the reports show the hosts that finished", file=sys.stderr)
         return 130
     except Terminated:
-        print("auditor: terminated (SIGTERM); the run is marked interrupted", file=sys.stderr)
+        print("auditor: terminated (SIGTERM); the reports show the hosts that finished, the run "
+              "is marked interrupted", file=sys.stderr)  # fmt: skip
         return 143
     except BrokenPipeError:  # the reader went away (| head); files are written, say no more
         sys.stderr.close()

@@ -51,8 +51,18 @@ from __future__ import annotations
 from auditor.model import Stage
 
 
+class Terminated(BaseException):
+    """SIGTERM (systemd stop, a timeout): unwinds like Ctrl-C, so the run is marked interrupted
+    and what finished is still reported."""
+
+
 class AuditorError(Exception):
     """Root of everything the auditor raises on purpose."""
+
+
+class OutputError(AuditorError):
+    """A report, results or mail file could not be written (disk full, read-only, gone);
+    the previous file is untouched. One line, naming the file."""
 
 
 class ConfigError(AuditorError):

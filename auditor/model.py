@@ -299,6 +299,7 @@ class Target:
 
 
 SITE_SOURCE = "site "  # the source of a scheduled run's "not audited" problems: "site NAME"
+INTERRUPTED_SOURCE = "interrupted"  # the source of an interrupted run's "not audited" problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,8 +318,10 @@ class InventoryProblem:
 
     @property
     def not_audited(self) -> bool:
-        """A scheduled run's gap: hosts a site's worker did not audit (source ``site NAME``)."""
-        return self.source.startswith(SITE_SOURCE) and self.host is None and self.line is None
+        """A gap of the run, not of the inventory: hosts a site's worker did not audit
+        (source ``site NAME``), or hosts an interrupted run did not finish."""
+        gap = self.source.startswith(SITE_SOURCE) or self.source == INTERRUPTED_SOURCE
+        return gap and self.host is None and self.line is None
 
     def one_line(self) -> str:
         where = self.source + (f":{self.line}" if self.line else "")

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 
 from auditor import __version__
 from auditor.atomic import private_dir
-from auditor.engine import Engine, EngineEvents, Fanout, now_iso
-from auditor.errors import InventoryError
+from auditor.engine import Engine, EngineEvents, Fanout, NoEvents, now_iso
+from auditor.errors import InventoryError, Terminated
 from auditor.history.changes import RunChanges
 from auditor.inventory import InventoryLoad, load_inventory
-from auditor.model import RunResult, Stage, Target
+from auditor.model import INTERRUPTED_SOURCE, HostResult, InventoryProblem, RunResult, Stage, Target
 from auditor.profile import Profile
 from auditor.report.survey import SurveyNote
 from auditor.report.write import write_reports
@@ -162,15 +162,19 @@ def _audit(
         store.interrupt_stale()
         store.begin_run(run)
         recorder = _recorder(store, run)
+    finished = _Finished()
     try:
         with Transports(transports, forks=options.forks) as make:
-            engine = Engine(profile, make, forks=options.forks, events=Fanout(events, recorder))
+            engine = Engine(profile, make, forks=options.forks,
+                            events=Fanout(events, recorder, finished))  # fmt: skip
             hosts = asyncio.run(engine.run(load.targets, load.problems))
         if recorder is not None:
             recorder.record_rest(hosts)
-    except BaseException:  # Ctrl-C, SIGTERM, a bug: the hosts written so far stay, marked
+    except BaseException as stop:  # Ctrl-C, SIGTERM, a bug: the hosts written so far stay
         if store is not None:
             store.mark_interrupted(run.run_id)
+        if isinstance(stop, KeyboardInterrupt | Terminated):
+            _publish_interrupted(run, options, load, finished.hosts, survey)
         raise
     run = dataclasses.replace(
         run, finished_at=now_iso(), hosts=tuple(sorted(hosts, key=lambda h: (h.customer, h.name)))
@@ -184,6 +188,43 @@ def _audit(
     publish(run, options, changes, time.monotonic() - clock, survey)
     return RunOutcome(run, options.out_dir, changes, store.shown if store else None, warnings,
                       tuple(load.targets))  # fmt: skip
+
+
+class _Finished(NoEvents):
+    """The hosts finished so far: what an interrupted run can still report."""
+
+    def __init__(self) -> None:
+        self.hosts: list[HostResult] = []
+
+    def host_finished(self, result: HostResult) -> None:
+        self.hosts.append(result)
+
+
+def _publish_interrupted(
+    run: RunResult,
+    options: RunOptions,
+    load: InventoryLoad,
+    finished: list[HostResult],
+    survey: SurveyNote | None,
+) -> None:
+    """Reports and results for the hosts that finished before the stop; the others are
+    named per customer as not audited. A failure here never hides the interruption."""
+    done = {(h.customer, h.name) for h in finished}
+    missing: dict[str, list[str]] = {}
+    for target in load.targets:
+        if (target.customer, target.name) not in done:
+            missing.setdefault(target.customer, []).append(target.name)
+    gaps = tuple(
+        InventoryProblem(INTERRUPTED_SOURCE, f"{customer}: {len(names)} hosts not audited (the "
+                         f"run was stopped before they finished): {', '.join(names)}", customer=customer)
+        for customer, names in sorted(missing.items())
+    )  # fmt: skip
+    partial = dataclasses.replace(
+        run, finished_at=now_iso(), problems=(*run.problems, *gaps),
+        hosts=tuple(sorted(finished, key=lambda h: (h.customer, h.name))),
+    )  # fmt: skip
+    with contextlib.suppress(Exception):
+        publish(partial, dataclasses.replace(options, metrics=None), None, 0.0, survey)
 
 
 def publish(
