@@ -10,17 +10,23 @@ the hostile output reaching a page or the terminal unescaped.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import resource
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from auditor.lab import HostSpec, Lab, LabSpec, unique_prefix
 from auditor.lab.hostile import MODES
+from auditor.lab.netns import pids_in
+from auditor.lab.spec import RESOLVER_GOOD
 from tests.engine.conftest import audit_argv
 
 pytestmark = pytest.mark.lab
@@ -58,7 +64,7 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         results = json.loads((work / "out" / "results.json").read_text(encoding="utf-8"))
         yield {"done": done, "took": took, "peak_kib": max(peak_kib, before), "work": work,
-               "hosts": {h["name"]: h for h in results["hosts"]}}  # fmt: skip
+               "hosts": {h["name"]: h for h in results["hosts"]}, "lab": lab}  # fmt: skip
     finally:
         lab.down()
 
@@ -95,3 +101,27 @@ def test_nothing_hostile_reaches_a_page_or_the_terminal(hostile_run: dict[str, A
     page = (out / "hostile-hosts-gmbh.html").read_text(encoding="utf-8")
     assert "NASTY" not in page and "owned" not in page  # a hostile document is not shown
     assert "internal error" not in json.dumps(hostile_run["hosts"])  # a host fault is no bug
+
+
+def test_a_dead_reflector_and_resolver_never_turn_into_a_pass(
+    hostile_run: dict[str, Any],
+) -> None:
+    """The provider's reflector and the good resolver die (last: this lab's own services):
+    what needed them is not proven, never passed; what the host shows of itself still is."""
+    lab: Lab = hostile_run["lab"]
+    for pid in pids_in([lab.inet_ns]):
+        with contextlib.suppress(OSError):
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if b"reflector" in command or RESOLVER_GOOD.encode() in command:
+                os.kill(pid, signal.SIGKILL)
+    work = hostile_run["work"] / "dead"
+    work.mkdir()
+    argv = audit_argv(lab, work, "--no-history", "-l", "honest")
+    done = subprocess.run(["ip", "netns", "exec", lab.msp_ns, *argv], capture_output=True,
+                          timeout=120, check=False)  # fmt: skip
+    assert done.returncode in (1, 2), done.stderr
+    host = json.loads((work / "out" / "results.json").read_text(encoding="utf-8"))["hosts"][0]
+    verdicts = {c["id"]: c["verdict"] for c in host["checks"]}
+    needs_outside = [c for c in verdicts if c not in ("admin", "teamviewer")]
+    assert needs_outside and all(verdicts[c] != "pass" for c in needs_outside), verdicts
+    assert verdicts["admin"] == "pass" and verdicts["teamviewer"] == "pass"
