@@ -101,6 +101,11 @@ def _parse_problem(path: str, loader: Any) -> InventoryProblem | None:
         return None
     if not failures:
         return InventoryProblem(path, "not an INI or YAML inventory")
+    with open(path, "rb") as head:
+        if head.read(3) == b"\xef\xbb\xbf":  # the INI plugin reads it as "\ufeff[group]"
+            return InventoryProblem(path, "starts with a byte order mark (BOM), which Ansible "
+                                    "reads as part of the first line: save it as UTF-8 without "
+                                    "BOM", line=1)  # fmt: skip
     name = _likely_format(path) if len(failures) > 1 else next(iter(failures))
     error = failures[name]
     line = ini_line[0] if name == "ini" else error_location(error)[1]
