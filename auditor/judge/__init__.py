@@ -11,6 +11,8 @@ into verdicts and findings; everything downstream renders what it decided.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Callable, Mapping
 
 from auditor.judge import admin, dns, tcp, teamviewer, tls, udp
@@ -43,9 +45,22 @@ def judge_check(
     """
     failure = observations.get("error")
     if failure:
-        return single(check_id, Item("probe.error", f"the payload did not run the plan: {failure}"))
-    try:
-        return JUDGES[spec.kind](check_id, spec, plan_doc, observations, ctx)
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        text = f"the observation could not be read ({type(exc).__name__}: {exc})"
-        return single(check_id, Item("probe.unreadable", text))
+        judged = single(
+            check_id, Item("probe.error", f"the payload did not run the plan: {failure}")
+        )
+    else:
+        try:
+            judged = JUDGES[spec.kind](check_id, spec, plan_doc, observations, ctx)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            text = f"the observation could not be read ({type(exc).__name__}: {exc})"
+            judged = single(check_id, Item("probe.unreadable", text))
+    return dataclasses.replace(judged, reason=visible(judged.reason))
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """A reason that quotes a host's words, with its control characters shown as ``\\xNN``:
+    read in a terminal, a host's escape sequence is text, never a command."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)

@@ -12,8 +12,9 @@ Modes:
   nested      a framed document nested 200,000 levels deep
   markers     two begin markers, one end marker
   schema      a framed JSON object of the wrong shape (extra keys, a section missing)
-  escapes     a valid document whose every string carries HTML, script and terminal
+  escapes     a well-formed document whose every string carries HTML, script and terminal
               escape sequences, the same on stderr, exit status 3
+  fakename    a well-formed document naming a payload the auditor does not have
   exit3       nothing on stdout, a line on stderr, exit status 3
   disconnect  half a document, then the SSH session is killed mid-stream
 """
@@ -32,8 +33,8 @@ STARTED = "AUDITOR-PAYLOAD-STARTED"  # auditor/payload/launch.py's start marker
 NASTY = (
     '<script>alert("x")</script><img src=x onerror=alert(1)>\x1b]0;owned\x07\x1b[2J\x1b[31m&amp;'
 )
-MODES = ("flood", "endless", "badutf8", "nested", "markers", "schema", "escapes", "exit3",
-         "disconnect")  # fmt: skip
+MODES = ("flood", "endless", "badutf8", "nested", "markers", "schema", "escapes", "fakename",
+         "exit3", "disconnect")  # fmt: skip
 
 
 def _out(data: bytes) -> None:
@@ -82,12 +83,18 @@ def main(mode: str) -> int:
         _out(BEGIN + b"\n" + json.dumps(doc).encode() + b"\n" + END + b"\n")
         return 0
     if mode == "escapes":
-        doc = {"observations_version": 1, "payload": NASTY, "error": NASTY,
-               "tcp": [], "dns": {"queries": []}}  # fmt: skip
+        item = {"check": "tcp_80", "host": NASTY, "port": 80, "status": NASTY, "error": NASTY}
+        doc = {"observations_version": 1, "payload": "python", "error": NASTY,
+               "tcp": [item], "tls": [dict(item, check="tls_443")],
+               "dns": {"queries": [{"name": NASTY, "status": NASTY}]}}  # fmt: skip
         _out(NASTY.encode() + b"\n" + BEGIN + b"\n" + json.dumps(doc).encode() + b"\n")
         _out(END + b"\n")
         sys.stderr.write(NASTY + "\n")
         return 3
+    if mode == "fakename":
+        doc = {"observations_version": 1, "payload": NASTY, "tcp": [], "dns": {"queries": []}}
+        _out(BEGIN + b"\n" + json.dumps(doc).encode() + b"\n" + END + b"\n")
+        return 0
     if mode == "exit3":
         sys.stderr.write("payload crashed: out of cheese\n")
         return 3

@@ -46,7 +46,7 @@ REASONS = {  # the one-line reason each host's probe stage must give
     "schema": "section 'tcp' is not a list of objects",
     "exit3": "exit status 3; stderr: payload crashed: out of cheese",
     "disconnect": "the connection was lost while the payload ran",
-    "escapes": "names a payload the auditor does not have",
+    "fakename": "names a payload the auditor does not have",
 }
 
 
@@ -76,6 +76,12 @@ def test_every_hostile_host_ends_in_error_with_its_reason(hostile_run: dict[str,
     for mode in MODES:
         host = hosts[f"h-{mode}"]
         verdicts = {c["verdict"] for c in host["checks"]}
+        if mode == "escapes":  # well-formed: judged, and what it claims proves nothing
+            assert host["stage"] == "judged"
+            assert all("\x1b" not in c["reason"] for c in host["checks"])  # shown as \\x1b
+            claimed = {c["id"]: c["verdict"] for c in host["checks"]}
+            assert all(claimed[c] != "pass" for c in ("tcp_80", "tls_443", "dns_udp")), claimed
+            continue
         assert "pass" not in verdicts, mode  # never a verdict from what a hostile host said
         assert host["stage"] == "probe", (mode, host["stage_reason"])
         assert verdicts <= {"error", "not_applicable"}, mode
