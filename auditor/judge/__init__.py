@@ -12,7 +12,6 @@ into verdicts and findings; everything downstream renders what it decided.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable, Mapping
 
 from auditor.judge import admin, dns, tcp, teamviewer, tls, udp
@@ -57,10 +56,12 @@ def judge_check(
     return dataclasses.replace(judged, reason=visible(judged.reason))
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def visible(text: str) -> str:
-    """A reason that quotes a host's words, with its control characters shown as ``\\xNN``:
-    read in a terminal, a host's escape sequence is text, never a command."""
-    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+    """A reason that quotes a host's words, with its control and format characters (escape
+    sequences, bidi overrides, zero widths) shown as ``\\xNN`` or ``\\uNNNN``: read in a
+    terminal, a host's words are text, never a command or a disguise."""
+    return "".join(ch if ch.isprintable() or ch in "\t\n" else _escaped(ch) for ch in text)
+
+
+def _escaped(ch: str) -> str:
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"

@@ -125,7 +125,10 @@ def _why(stderr: bytes, exit_status: int | None) -> str:
 
 
 def _one_line(value: object, limit: int = 200) -> str:
-    return _CONTROL.sub(" ", str(value)).strip()[:limit]
+    """A host's words for one line: controls, format characters (bidi overrides, zero
+    widths), separators and unassigned code points become spaces."""
+    flat = "".join(ch if ch.isprintable() else " " for ch in _CONTROL.sub(" ", str(value)))
+    return flat.strip()[:limit]
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
