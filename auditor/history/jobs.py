@@ -183,6 +183,7 @@ class ScheduledRuns:
             job = session.get(JobRow, job_id)
             if job is None or job.status in FINAL:
                 return None
+            # the lock order is run, then job: read the job's run first, lock both, look again
             run = session.get(RunRow, job.run_id, with_for_update=True)
             job = session.get(JobRow, job_id, with_for_update=True, populate_existing=True)
             if run is None or job is None or job.status in FINAL:

@@ -169,3 +169,15 @@ def test_no_job_starts_after_the_deadline(runs: ScheduledRuns) -> None:
     run_id, [job] = _schedule(runs, JobPlan("nord", CUSTOMER, ("a",)), deadline_s=-1)
     assert runs.claim(job, "nord/w:1", 0) is None  # the next sweep closes the run instead
     assert [r for r, _ in runs.expire_overdue()] == [run_id]
+
+
+def test_a_job_whose_workers_keep_dying_fails_for_good(runs: ScheduledRuns) -> None:
+    run_id, [job] = _schedule(runs, JobPlan("nord", CUSTOMER, ("a", "b")))
+    dying = runs.claim(job, "nord/w:3", 2)
+    assert dying is not None and runs.record_host(dying, host("a"))
+    assert runs.fail(job, "its worker stopped answering (3 attempts)") == "incomplete"
+    assert runs.fail(job, "again") is None  # once
+    status, problems = _status(runs, run_id)
+    assert status == "incomplete" and _names(runs, run_id) == ["a"]
+    assert problems[0]["message"] == (f"{CUSTOMER}: 1 of 2 hosts not audited (its job failed at "
+                                      "site 'nord': its worker stopped answering (3 attempts)): b")  # fmt: skip
