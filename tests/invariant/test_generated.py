@@ -22,6 +22,7 @@ from auditor.judge.host import judge_checks
 from auditor.model import Check, Role, Verdict
 from auditor.profile import load_profile, plan_for
 from auditor.results import from_document, to_document
+from tests.fuzz import json_values
 from tests.invariant.rules import assert_host
 from tests.judged import judged, run_of, target
 
@@ -253,12 +254,7 @@ def test_every_role_keeps_the_invariant(doc: dict[str, Any], role: Role) -> None
     assert_host(dataclasses.replace(judged("h", role=role), checks=checks))
 
 
-_JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                 max_size=4),
-    max_leaves=40,
-)  # fmt: skip
+_JSON = json_values(40)
 SECTIONS = st.sampled_from(["tcp", "udp", "tls", "dns", "admin", "teamviewer", "resolver",
                             "error", "uid", "plan_version", "extra"])  # fmt: skip
 

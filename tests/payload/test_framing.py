@@ -25,6 +25,7 @@ from auditor.payload import (
     payload_source,
 )
 from auditor.payload.sh import sh_source
+from tests.fuzz import json_values
 
 PLAN = {
     "plan_version": 2, "deadline_s": 2.0, "probe_timeout_s": 1.0,
@@ -132,12 +133,7 @@ def test_no_output_crashes_the_parser(stdout: bytes, stderr: bytes, status: int 
             assert isinstance(doc, dict) and doc["payload"] in PAYLOAD_NAMES
 
 
-_JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                 max_size=4),
-    max_leaves=30,
-)  # fmt: skip
+_JSON = json_values(30)
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)
