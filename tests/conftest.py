@@ -128,14 +128,12 @@ TEST_SPEC = LabSpec(
         HostSpec("hang", CUSTOMER, Role.SERVER, hang_after_auth=True),
         HostSpec("udp5938", CUSTOMER, Role.SERVER, faults=(Fault("udp", 5938, upstream=True),)),
         HostSpec("behind", CUSTOMER, Role.SERVER, ssh_only_from="good"),
-        HostSpec(
-            "sudonp", CUSTOMER, password=AUDIT_PASSWORD, sudo="nopasswd", teamviewer="running"
-        ),
-        HostSpec(
-            "sudopw", CUSTOMER, password=AUDIT_PASSWORD, sudo="password", teamviewer="stopped"
-        ),
+        HostSpec("sudonp", CUSTOMER, password=AUDIT_PASSWORD, sudo="nopasswd",
+                 teamviewer="running", teamviewer_managed="other"),
+        HostSpec("sudopw", CUSTOMER, password=AUDIT_PASSWORD, sudo="password",
+                 teamviewer="stopped", teamviewer_managed="unmanaged"),
         HostSpec("tvclient", CUSTOMER, teamviewer="client"),
-        HostSpec("ws", CUSTOMER, Role.WORKSTATION, teamviewer="running"),
+        HostSpec("ws", CUSTOMER, Role.WORKSTATION, teamviewer="running", teamviewer_managed="none"),
         HostSpec("busybox", CUSTOMER, Role.SERVER, python=False),
         HostSpec("legacy", CUSTOMER, Role.SERVER, ssh_legacy=True),
         HostSpec("dropbear", CUSTOMER, Role.NETWORK, ssh_server="dropbear"),

@@ -66,6 +66,7 @@ class Facts:
     start_mode: str | None = None  # Windows: Auto, Manual, Disabled
     product: str | None = None  # Windows: the DisplayName that says which module
     custom_config_id: str | None = None  # Windows: the MSP's custom module
+    management: Mapping[str, Any] | None = None  # Linux: DeviceManagementV2, as observed
 
     @property
     def installed(self) -> bool:
@@ -215,7 +216,17 @@ def _facts(section: Mapping[str, Any]) -> Facts:
         config_via=_get(read, "via"),
         running=running if isinstance(running, bool) else None,
         method=service.get("method"),
+        management=_management(read),
     )
+
+
+def _management(read: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The config's device management, when a config was read (evidence; not yet judged)."""
+    if read is None or "unmanaged" not in read:
+        return None
+    ident, unmanaged = read.get("management_id"), read.get("unmanaged")
+    return {"management_id": ident if isinstance(ident, str) else None,
+            "unmanaged": unmanaged if isinstance(unmanaged, bool) else None}  # fmt: skip
 
 
 def _get(item: Mapping[str, Any] | None, key: str) -> str | None:
@@ -236,6 +247,7 @@ def _evidence(f: Facts) -> dict[str, Any]:
         "service_method": f.method,
         "config_via": f.config_via,
         "binaries": list(f.binaries),
+        **({"management": dict(f.management)} if f.management is not None else {}),
         **(
             {"start_mode": f.start_mode, "product": f.product,
              "custom_config_id": f.custom_config_id}

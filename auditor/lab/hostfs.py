@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import shlex
 import shutil
+import uuid
 import zlib
 from pathlib import Path
 
@@ -57,6 +58,29 @@ esac
 def client_id(host: HostSpec) -> str:
     """The host's stand-in TeamViewer ID: ten digits, stable per host name."""
     return str(1_000_000_000 + zlib.crc32(host.name.encode()) % 1_000_000_000)
+
+
+# The MSP's TeamViewer company and another one: management ids are GUIDs derived from these.
+MSP_COMPANY = uuid.UUID("6f1c0d6e-9a52-4c3b-8a52-000000000001")
+OTHER_COMPANY = uuid.UUID("6f1c0d6e-9a52-4c3b-8a52-000000000002")
+
+
+def management_id(host: HostSpec) -> str | None:
+    """The host's stand-in management id (``{GUID}``), stable per host name and company."""
+    if host.teamviewer_managed == "none":
+        return None
+    company = OTHER_COMPANY if host.teamviewer_managed == "other" else MSP_COMPANY
+    return "{" + str(uuid.uuid5(company, host.name)) + "}"
+
+
+def _management_lines(host: HostSpec) -> str:
+    """global.conf's DeviceManagementV2 entries, as TeamViewer writes them."""
+    ident = management_id(host)
+    if ident is None:
+        return ""
+    unmanaged = 1 if host.teamviewer_managed == "unmanaged" else 0
+    return (f'[strng] DeviceManagementV2\\ManagementId = "{ident}"\n'
+            f"[int32] DeviceManagementV2\\Unmanaged = {unmanaged}\n")  # fmt: skip
 
 
 def write_sudoers(ns: str, host: HostSpec) -> None:
@@ -92,7 +116,8 @@ def write_teamviewer(host: HostSpec, host_dir: Path) -> None:
         "[int32] ClientIC = 301094961\n"
         f"[int32] ClientID = {client_id(host)}\n"
         f'[strng] Version = "{TV_VERSION}"\n'
-        "[bin  ] PermanentPassword = 4c 61 62 2d 54 56 2d 53 65 63 72 65 74\n",
+        "[bin  ] PermanentPassword = 4c 61 62 2d 54 56 2d 53 65 63 72 65 74\n"
+        + _management_lines(host),
         encoding="ascii",
     )
     conf.chmod(0o600)

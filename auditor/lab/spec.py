@@ -96,6 +96,10 @@ TeamViewerState = Literal["absent", "running", "stopped", "client"]
 HOSTILE_MODES = MODES  # lab/hostile.py, a host-side program of its own
 SUDO_POLICIES: tuple[SudoPolicy, ...] = ("none", "nopasswd", "password")
 TEAMVIEWER_STATES: tuple[TeamViewerState, ...] = ("absent", "running", "stopped", "client")
+# Device management of an installed TeamViewer: assigned to the MSP's company, to another
+# company, marked unmanaged, or never assigned (no entries).
+TeamViewerManaged = Literal["msp", "other", "unmanaged", "none"]
+TEAMVIEWER_MANAGED: tuple[TeamViewerManaged, ...] = ("msp", "other", "unmanaged", "none")
 SshServer = Literal["openssh", "dropbear"]
 SSH_SERVERS: tuple[SshServer, ...] = ("openssh", "dropbear")
 # The passphrase of the lab's encrypted client key (auditor/lab/keys.py): a lab secret.
@@ -285,6 +289,7 @@ class HostSpec:
     ssh_only_from: str | None = None  # another host's name: SSH reachable only via that jump host
     sudo: SudoPolicy = "none"  # what sudo allows the audit user on this host
     teamviewer: TeamViewerState = "absent"
+    teamviewer_managed: TeamViewerManaged = "msp"  # its DeviceManagementV2 entries (hostfs.py)
     ssh_server: SshServer = "openssh"  # dropbear: as on OpenWrt and embedded boxes
     ssh_legacy: bool = False  # offers only SHA-1 kex, ssh-rsa host key, CBC, hmac-sha1
     ssh_port: int = 22
@@ -304,6 +309,9 @@ class HostSpec:
             raise LabError(f"host {self.name}: ssh_only_from cannot name the host itself")
         if self.sudo not in SUDO_POLICIES:
             raise LabError(f"host {self.name}: sudo must be one of {', '.join(SUDO_POLICIES)}")
+        if self.teamviewer_managed not in TEAMVIEWER_MANAGED:
+            managed = ", ".join(TEAMVIEWER_MANAGED)
+            raise LabError(f"host {self.name}: teamviewer_managed must be one of {managed}")
         if self.teamviewer not in TEAMVIEWER_STATES:
             states = ", ".join(TEAMVIEWER_STATES)
             raise LabError(f"host {self.name}: teamviewer must be one of {states}")

@@ -688,6 +688,10 @@ TV_CLIS = ("/opt/teamviewer/tv_bin/script/teamviewer", "/usr/bin/teamviewer")
 TV_CONFIGS = ("/etc/teamviewer/global.conf", "/opt/teamviewer/config/global.conf")
 TV_DAEMON = "teamviewerd"
 CONF_LINE = re.compile(r"^\s*\[\s*\w+\s*\]\s*(ClientID|Version)\s*=\s*\"?([^\"\r\n]*)\"?\s*$")
+# TeamViewer's device management (its PowerShell module reads the same names)
+MGMT_LINE = re.compile(
+    r"^\s*\[\s*\w+\s*\]\s*DeviceManagementV2\\(ManagementId|Unmanaged)\s*=\s*\"?([^\"\r\n]*)\"?\s*$"
+)
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -974,10 +978,16 @@ def tv_config(path, access, secret, deadline):
             item["sudo_error"] = result.get("error") or result["status"]
     if text is not None:
         item["readable"] = True
-        for line in text.splitlines()[:4096]:  # only these two keys: the file holds secrets too
+        item["management_id"] = item["unmanaged"] = None
+        for line in text.splitlines()[:4096]:  # only these keys: the file holds secrets too
             match = CONF_LINE.match(line)
             if match:
                 item["client_id" if match.group(1) == "ClientID" else "version"] = match.group(2)
+            match = MGMT_LINE.match(line)
+            if match and match.group(1) == "ManagementId":
+                item["management_id"] = match.group(2).strip() or None
+            elif match:
+                item["unmanaged"] = match.group(2).strip() not in ("", "0")
     return item
 
 

@@ -548,8 +548,13 @@ teamviewer_section() {
 		if [ -r "$_p" ] && [ -f "$_p" ]; then
 			_id=$(sed -En 's/^ *[[] *[a-z0-9]* *[]] *ClientID *= *([0-9][0-9]*).*/\1/p' "$_p" | head -n 1)
 			_ver=$(sed -En 's/^ *[[] *[a-z0-9]* *[]] *Version *= *"*([0-9.]*).*/\1/p' "$_p" | head -n 1)
+			_mid=$(sed -En 's/^ *[[] *[a-z0-9]* *[]] *DeviceManagementV2[\\]ManagementId *= *"*([^"]*).*/\1/p' "$_p" | head -n 1)
+			_unm=$(sed -En 's/^ *[[] *[a-z0-9]* *[]] *DeviceManagementV2[\\]Unmanaged *= *"*([0-9]*).*/\1/p' "$_p" | head -n 1)
+			case "$_unm" in '') _unm=null ;; 0) _unm=false ;; *) _unm=true ;; esac
+			[ -n "$_mid" ] && _mid=$(js "$_mid") || _mid=null
 			printf ',"readable":true,"via":"direct","client_id":%s,"version":%s' \
 				"$(js "$_id")" "$(js "$_ver")"
+			printf ',"management_id":%s,"unmanaged":%s' "$_mid" "$_unm"
 		else
 			printf ',"readable":false,"via":null'
 		fi

@@ -6,6 +6,7 @@ tests/engine/conftest.py (``add_admin_hosts``: who logs in how).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from auditor.lab import Lab
-from auditor.lab.hostfs import TV_VERSION, client_id
+from auditor.lab.hostfs import TV_VERSION, client_id, management_id
 from auditor.lab.inventory import write_inventory
 from tests.engine.conftest import (
     WRONG_BECOME_PASSWORD,
@@ -81,6 +82,23 @@ def test_running_host_module_names_package_version_and_id(lab_audit: Audit, lab:
         assert evidence["version"] == TV_VERSION
         assert evidence["client_id"] == client_id(spec)  # config via sudo, else `teamviewer info`
         assert (evidence["running"], evidence["config_via"]) == (True, via)
+
+
+@pytest.mark.lab
+def test_device_management_is_recorded_as_the_config_says(lab_audit: Audit, lab: Lab) -> None:
+    """DeviceManagementV2 from global.conf, read directly, through sudo or not at all."""
+    expected = {
+        "good": {"management_id": management_id(lab.spec.host("good")), "unmanaged": False},
+        "sudonp": {"management_id": management_id(lab.spec.host("sudonp")), "unmanaged": False},
+        "sudopw": {"management_id": management_id(lab.spec.host("sudopw")), "unmanaged": True},
+        "wsunattended": {"management_id": None, "unmanaged": None},  # never assigned
+    }
+    for name, management in expected.items():
+        assert lab_audit.checks(name)["teamviewer"]["evidence"]["management"] == management
+    assert expected["sudonp"]["management_id"] != management_id(  # another company's id
+        dataclasses.replace(lab.spec.host("sudonp"), teamviewer_managed="msp")
+    )
+    assert "management" not in lab_audit.checks("userpw")["teamviewer"]["evidence"]  # unread
 
 
 @pytest.mark.lab

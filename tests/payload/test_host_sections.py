@@ -75,10 +75,35 @@ def test_config_yields_only_id_and_version(probe: ModuleType, tmp_path: Path) ->
     )
     item = probe.tv_config(str(conf), None, None, probe.now() + 5)
     assert item == {"path": str(conf), "exists": True, "readable": True, "via": "direct",
-                    "client_id": "1234567890", "version": "15.61.3"}  # fmt: skip
+                    "client_id": "1234567890", "version": "15.61.3",
+                    "management_id": None, "unmanaged": None}  # fmt: skip
     missing = probe.tv_config(str(tmp_path / "nope.conf"), None, None, probe.now() + 5)
     assert missing == {"path": str(tmp_path / "nope.conf"), "exists": False, "readable": False,
                        "via": None}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lines", "managed"),
+    [
+        ('[strng] DeviceManagementV2\\ManagementId = "{6f1c0d6e-1111-4000-8000-000000000001}"\n'
+         "[int32] DeviceManagementV2\\Unmanaged = 0\n",
+         ("{6f1c0d6e-1111-4000-8000-000000000001}", False)),
+        ('[strng] DeviceManagementV2\\ManagementId = "{6f1c0d6e-1111-4000-8000-000000000001}"\n'
+         "[int32] DeviceManagementV2\\Unmanaged = 1\n",
+         ("{6f1c0d6e-1111-4000-8000-000000000001}", True)),
+        ('[strng] DeviceManagementV2\\ManagementId = ""\n', (None, None)),
+    ],
+)  # fmt: skip
+def test_config_yields_teamviewers_device_management(
+    probe: ModuleType, tmp_path: Path, lines: str, managed: tuple[str | None, bool | None]
+) -> None:
+    """Read as TeamViewer's Get-TeamViewerManagementId reads it; nothing else of the file."""
+    conf = tmp_path / "global.conf"
+    conf.write_text("[int32] ClientID = 1234567890\n" + lines
+                    + "[bin  ] PermanentPassword = 4c 61 62\n")  # fmt: skip
+    item = probe.tv_config(str(conf), None, None, probe.now() + 5)
+    assert (item["management_id"], item["unmanaged"]) == managed
+    assert "4c 61 62" not in str(item)
 
 
 def test_process_scan_matches_comm_or_argv0(probe: ModuleType, tmp_path: Path) -> None:

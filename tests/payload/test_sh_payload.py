@@ -18,7 +18,7 @@ import pytest
 from payload_servers import A_OK, World
 
 from auditor.model import Secret
-from auditor.payload import parse_output
+from auditor.payload import PLAN_VERSION, parse_output
 from auditor.payload.launch import LAUNCH_COMMAND, STARTED
 from auditor.payload.sh import build_launcher, build_sh_program, render_plan
 from tests.payload.test_host_probe import full_plan
@@ -331,3 +331,31 @@ def test_launcher_with_a_nasty_become_password_still_compiles_as_python(
     program = build_launcher(full_plan(world), Secret(NASTY))
     done = run_sh(world, program, "dash", f"{py_dir}:/usr/bin:/bin", command=LAUNCH_COMMAND)
     assert parse_output(done.stdout, stderr=done.stderr)["payload"] == "python"
+
+
+@pytest.mark.parametrize("kind", SHELLS)
+def test_the_sh_payload_reads_device_management(world: World, tmp_path: Path, kind: str) -> None:
+    """global.conf's DeviceManagementV2 entries, as the Python payload reads them."""
+    conf = tmp_path / "global.conf"
+    conf.write_text(
+        '[int32] ClientID = 1234567890\n[strng] Version = "15.61.3"\n'
+        '[strng] DeviceManagementV2\\ManagementId = "{6f1c0d6e-1111-4000-8000-000000000001}"\n'
+        "[int32] DeviceManagementV2\\Unmanaged = 1\n[bin  ] PermanentPassword = 4c 61 62\n",
+        encoding="ascii",
+    )
+    shell = [BUSYBOX, "sh", "-s"] if kind == "busybox" else ["dash", "-s"]
+    script = ('mount -t tmpfs tv /opt && mkdir -p /opt/teamviewer/config && '
+              'cp "$1" /opt/teamviewer/config/global.conf && shift && exec "$@"')  # fmt: skip
+    done = subprocess.run(
+        ["unshare", "--mount", "--pid", "--fork", "--mount-proc", "/bin/sh", "-c", script, "x",
+         str(conf), *shell],
+        input=build_sh_program({"plan_version": PLAN_VERSION, "deadline_s": 10.0,
+                                "probe_timeout_s": 2.0, "teamviewer": {"check": "teamviewer"}}),
+        capture_output=True, timeout=30, check=False,
+        env={"PATH": tool_dir(tmp_path, kind)},
+    )  # fmt: skip
+    doc = parse_output(done.stdout, stderr=done.stderr, exit_status=done.returncode)
+    [found] = [c for c in doc["teamviewer"]["config"] if c["exists"]]
+    assert (found["client_id"], found["management_id"], found["unmanaged"]) == (
+        "1234567890", "{6f1c0d6e-1111-4000-8000-000000000001}", True)  # fmt: skip
+    assert "4c 61 62" not in done.stdout.decode()
