@@ -190,6 +190,7 @@ def _windows_facts(section: Mapping[str, Any]) -> Facts:
         custom_config_id=next(
             (str(r["custom_config_id"]) for r in keys if r.get("custom_config_id")), None
         ),
+        management=next((m for r in keys if (m := _management(r)) is not None), None),
     )
 
 
@@ -221,7 +222,7 @@ def _facts(section: Mapping[str, Any]) -> Facts:
 
 
 def _management(read: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
-    """The config's device management, when a config was read (evidence; not yet judged)."""
+    """Device management from a read config or registry key (evidence; not yet judged)."""
     if read is None or "unmanaged" not in read:
         return None
     ident, unmanaged = read.get("management_id"), read.get("unmanaged")

@@ -185,6 +185,8 @@ def start_wsman(
         "host": host.name, "address": addr, "port": windows.port, "scheme": windows.scheme,
         "auth": list(windows.auth), "user": AUDIT_USER, "password": WINDOWS_PASSWORD,
         "behaviour": windows.behaviour, "admin": windows.admin, "teamviewer": host.teamviewer,
+        "management_id": hostfs.management_id(host),
+        "unmanaged": (host.teamviewer_managed == "unmanaged") if hostfs.management_id(host) else None,
         "state_dir": str(host_dir),
         "cert": str(listener[0]) if listener else None,
         "key": str(listener[1]) if listener else None,

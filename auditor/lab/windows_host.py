@@ -82,7 +82,14 @@ def recorded(section: str, state: str, host: str) -> dict[str, Any]:
 
 
 def answer(
-    command: str, stdin: bytes, *, host: str, admin: str, teamviewer: str, timeout_s: float = 60.0
+    command: str,
+    stdin: bytes,
+    *,
+    host: str,
+    admin: str,
+    teamviewer: str,
+    management: tuple[str | None, bool | None] = (None, None),
+    timeout_s: float = 60.0,
 ) -> Reply:
     """The reply of a Windows host to one WinRS command (see the module docstring)."""
     if command != LAUNCH_COMMAND:
@@ -93,13 +100,20 @@ def answer(
         plan = read_program(stdin)
     except ValueError as exc:
         return Reply(b"", f"not the auditor's payload: {exc}\r\n".encode(), 1, False)
-    doc = observe(plan, host=host, admin=admin, teamviewer=teamviewer, timeout_s=timeout_s)
+    doc = observe(plan, host=host, admin=admin, teamviewer=teamviewer, management=management,
+                  timeout_s=timeout_s)  # fmt: skip
     text = json.dumps(doc, sort_keys=True, ensure_ascii=True)
     return Reply(BEGIN + b"\n" + text.encode("ascii") + b"\n" + END + b"\n", b"", 0, True)
 
 
 def observe(
-    plan: Mapping[str, Any], *, host: str, admin: str, teamviewer: str, timeout_s: float = 60.0
+    plan: Mapping[str, Any],
+    *,
+    host: str,
+    admin: str,
+    teamviewer: str,
+    management: tuple[str | None, bool | None] = (None, None),
+    timeout_s: float = 60.0,
 ) -> dict[str, Any]:
     """The observation document for ``plan``: measured network, recorded Windows facts."""
     network = {k: v for k, v in plan.items() if k not in _HOST_SECTIONS}
@@ -112,6 +126,9 @@ def observe(
         doc["admin"] = recorded("admin", admin, host)
     if "teamviewer" in plan:
         doc["teamviewer"] = recorded("teamviewer", teamviewer, host)
+        for key in doc["teamviewer"].get("registry") or ():  # the host's DeviceManagementV2
+            if key.get("exists"):
+                key["management_id"], key["unmanaged"] = management
     return doc
 
 

@@ -98,6 +98,8 @@ class Config:
     admin: str
     teamviewer: str
     state_dir: Path
+    management_id: str | None = None  # HKLM\SOFTWARE\TeamViewer\DeviceManagementV2
+    unmanaged: bool | None = None
     cert: str | None = None
     key: str | None = None
 
@@ -191,7 +193,8 @@ class Service:
         config = self.config
         try:
             reply = windows_host.answer(command.line, bytes(command.stdin), host=config.host,
-                                        admin=config.admin, teamviewer=config.teamviewer)  # fmt: skip
+                                        admin=config.admin, teamviewer=config.teamviewer,
+                                        management=(config.management_id, config.unmanaged))  # fmt: skip
         except Exception as exc:  # a lab bug shows as the command's error, not a hung shell
             reply = windows_host.Reply(
                 b"", f"lab listener: {type(exc).__name__}: {exc}".encode(), 1, False

@@ -719,6 +719,13 @@ $ProbeLib = {
                 if ($number -lt 0) { $number += 4294967296 }  # a REG_DWORD reads back as Int32
                 $values['client_id'] = $number.ToString($Invariant)
             }
+            if ($values['exists']) {  # device management, as TeamViewer's own module reads it
+                $dm = Get-RegistryValues ($path + '\DeviceManagementV2') @(@('ManagementId', 'management_id'), @('Unmanaged', 'unmanaged'))
+                $values['management_id'] = $null
+                $values['unmanaged'] = $null
+                if ($dm.ContainsKey('management_id')) { $values['management_id'] = [string]$dm['management_id'] }
+                if ($dm.ContainsKey('unmanaged')) { $values['unmanaged'] = ([long]$dm['unmanaged'] -ne 0) }
+            }
             [void]$registry.Add($values)
         }
         $obs['registry'] = $registry

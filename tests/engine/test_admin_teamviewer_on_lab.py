@@ -99,6 +99,8 @@ def test_device_management_is_recorded_as_the_config_says(lab_audit: Audit, lab:
         dataclasses.replace(lab.spec.host("sudonp"), teamviewer_managed="msp")
     )
     assert "management" not in lab_audit.checks("userpw")["teamviewer"]["evidence"]  # unread
+    windows = lab_audit.checks("winok")["teamviewer"]["evidence"]["management"]  # the registry
+    assert windows == {"management_id": management_id(lab.spec.host("winok")), "unmanaged": False}
 
 
 @pytest.mark.lab
