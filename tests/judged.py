@@ -84,7 +84,8 @@ def passing(plan_doc: Mapping[str, Any]) -> Obs:
             "service": {"method": "proc", "running": True, "pids": [4], "complete": True},
             "config": [{"path": "/opt/teamviewer/config/global.conf", "exists": True,
                         "readable": True, "via": "direct", "client_id": "1198765432",
-                        "version": "15.61.3"}],
+                        "version": "15.61.3", "unmanaged": False,
+                        "management_id": "{6f1c0d6e-1111-4000-8000-000000000001}"}],
         }  # fmt: skip
     return doc
 

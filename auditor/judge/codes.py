@@ -136,6 +136,8 @@ CODES: Mapping[str, Code] = {
     "teamviewer.host_running": Code(_PASS),
     "teamviewer.not_installed": Code(_FAIL, _IT),
     "teamviewer.not_running": Code(_FAIL, _IT),
+    "teamviewer.not_enrolled": Code(_FAIL, _IT),  # runs, but assigned to no company
+    "teamviewer.enrollment_unknown": Code(_INC, _MSP),  # runs; its assignment could not be read
     "teamviewer.full_client": Code(_FAIL, _IT),
     "teamviewer.running_unknown": Code(_INC, _MSP),
     "teamviewer.module_unknown": Code(_INC, _MSP),

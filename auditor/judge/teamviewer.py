@@ -95,6 +95,28 @@ def judge(check_id: str, spec: CheckSpec, plan: Obs, observations: Obs, ctx: Con
 
 
 def _decide(f: Facts) -> Item:
+    """The installation's outcome; a running Host module must also be assigned to a company."""
+    item = _installation(f)
+    return _enrollment(f, item) if item.code == "teamviewer.host_running" else item
+
+
+def _enrollment(f: Facts, running: Item) -> Item:
+    """Enrolled: a management id, not marked unmanaged (``DeviceManagementV2``, as TeamViewer's
+    ``Get-TeamViewerManagementId`` reads it). Without the record there is no pass."""
+    m = f.management
+    where = "the registry" if f.windows else "global.conf"
+    if m is None:
+        why = f"its device management in {where} could not be read"
+        if not f.windows:
+            why += " (the file is root-only: give the audit account root or sudo)"
+        return Item("teamviewer.enrollment_unknown", f"{running.text}, but {why}")
+    if m.get("unmanaged") or not m.get("management_id"):
+        state = "marked unmanaged" if m.get("unmanaged") else "assigned to no company"
+        return Item("teamviewer.not_enrolled", f"{running.text}, but it is {state} ({where})")
+    return Item(running.code, f"{running.text}, assigned (management id {m['management_id']})")
+
+
+def _installation(f: Facts) -> Item:
     ident = f" (ID {f.client_id})" if f.client_id else ""
     what = f"TeamViewer {f.version}" if f.version else "TeamViewer"
     if f.windows:
@@ -222,7 +244,7 @@ def _facts(section: Mapping[str, Any]) -> Facts:
 
 
 def _management(read: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
-    """Device management from a read config or registry key (evidence; not yet judged)."""
+    """Device management from a read config or registry key, when the payload recorded it."""
     if read is None or "unmanaged" not in read:
         return None
     ident, unmanaged = read.get("management_id"), read.get("unmanaged")

@@ -43,8 +43,16 @@ DEMO_SPEC = LabSpec(
         # the core switch (Cisco IOS XE): the audit account logs in at level 1 and enable,
         # with the secret from the inventory, gives level 15: administrative access proven
         HostSpec("sonne-sw1", BAECKEREI, Role.NETWORK, device=DeviceSpec("ios", 1, become=True)),
-        # a proxy breaks TLS open
-        HostSpec("weber-dc1", KANZLEI, Role.SERVER, intercept_tls=True, teamviewer="running"),
+        # a proxy breaks TLS open; its TeamViewer Host is assigned to another company (only the
+        # TeamViewer Web API can tell: on the host it looks enrolled)
+        HostSpec(
+            "weber-dc1",
+            KANZLEI,
+            Role.SERVER,
+            intercept_tls=True,
+            teamviewer="running",
+            teamviewer_managed="other",
+        ),
         # DNS only over UDP, and the full TeamViewer client instead of the Host module
         HostSpec(
             "weber-fs1",
@@ -58,12 +66,14 @@ DEMO_SPEC = LabSpec(
         # the firewall (FortiGate): the account's admin profile is prof_admin, not super_admin
         HostSpec("weber-fw2", KANZLEI, Role.NETWORK, device=DeviceSpec("fortios", "prof_admin")),
         # a Windows terminal server over WinRM/HTTPS: the local audit account is an
-        # administrator, but UAC filters its token over the network (no admin rights)
+        # administrator, but UAC filters its token over the network (no admin rights); its
+        # TeamViewer Host runs but was marked unmanaged (consent to the assignment skipped)
         HostSpec(
             "weber-ts1",
             KANZLEI,
             Role.SERVER,
             teamviewer="running",
+            teamviewer_managed="unmanaged",
             windows=WindowsSpec(admin="uac_filtered", scheme="https"),
         ),
     ),

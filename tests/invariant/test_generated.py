@@ -176,9 +176,20 @@ def document(draw: Any) -> dict[str, Any]:
     else:
         doc["uid"] = draw(ANY)
     if draw(st.integers(0, 3)) == 0:
+        management = draw(
+            st.fixed_dictionaries(
+                {
+                    "management_id": st.one_of(
+                        st.none(), st.just("{6f1c0d6e-0000-4000-8000-0}"), ANY
+                    ),
+                    "unmanaged": st.one_of(st.none(), st.booleans(), ANY),
+                }
+            )
+        )
+        configs = draw(st.sampled_from([[], [{"exists": True, "readable": True, **management}]]))
         doc["teamviewer"] = {"packages": {"manager": "dpkg", "installed": {"teamviewer-host": "15"}},
                              "binaries": [], "service": {"running": True, "method": "proc"},
-                             "config": []}  # fmt: skip
+                             "config": configs}  # fmt: skip
     elif draw(st.integers(0, 8)):
         installed = draw(st.dictionaries(st.sampled_from(["teamviewer-host", "teamviewer", "x"]),
                                          st.text(max_size=5), max_size=2))  # fmt: skip
@@ -226,6 +237,8 @@ def assert_pass_has_its_evidence(check: Check, doc: dict[str, Any]) -> None:
         assert ok, doc.get("admin")
     elif kind == "teamviewer":
         assert check.evidence["running"] is True and check.evidence["package"] == "teamviewer-host"
+        management = check.evidence["management"]  # enrolled: an id, not marked unmanaged
+        assert management["management_id"] and management["unmanaged"] is not True
 
 
 @SETTINGS

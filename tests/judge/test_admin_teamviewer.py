@@ -253,17 +253,27 @@ READ = {
     "via": "sudo_nopasswd",
     "client_id": "123456789",
     "version": "15.60.0",
+    "management_id": "{6f1c0d6e-1111-4000-8000-000000000001}",
+    "unmanaged": False,
 }
 LOCKED = {"exists": True, "readable": False, "error": "Permission denied"}
+UNMANAGED = {**READ, "unmanaged": True}
+UNASSIGNED = {**READ, "management_id": None, "unmanaged": None}
 
 # The fix a person reads in the report (the English words of the code's ``fix``).
 TV_TABLE: list[tuple[str, dict[str, Any], Verdict, str, str, str | None]] = [
     ("host running", tv(installed=HOST, binaries=BIN, running=True, config=READ), PASS,
-     "teamviewer.host_running", "installed and teamviewerd runs (id 123456789)", None),
+     "teamviewer.host_running", "installed and teamviewerd runs (id 123456789), assigned "
+     "(management id {6f1c0d6e-1111-4000-8000-000000000001})", None),
     ("host running, config locked", tv(installed=HOST, running=True, config=LOCKED),
-     PASS, "teamviewer.host_running", "installed and teamviewerd runs", None),
-    ("host running, systemd", tv(installed=HOST, running=True, method="systemd"), PASS,
-     "teamviewer.host_running", "runs", None),
+     INC, "teamviewer.enrollment_unknown", "device management in global.conf could not be read",
+     "root or sudo"),
+    ("host running, systemd", tv(installed=HOST, running=True, method="systemd"), INC,
+     "teamviewer.enrollment_unknown", "could not be read", "root or sudo"),
+    ("host running, unmanaged", tv(installed=HOST, binaries=BIN, running=True, config=UNMANAGED),
+     FAIL, "teamviewer.not_enrolled", "marked unmanaged", "accept the assignment"),
+    ("host running, never assigned", tv(installed=HOST, running=True, config=UNASSIGNED),
+     FAIL, "teamviewer.not_enrolled", "assigned to no company", "accept the assignment"),
     ("installed, stopped", tv(installed=HOST, binaries=BIN, running=False, config=READ),
      FAIL, "teamviewer.not_running", "not running", "systemctl enable --now teamviewerd"),
     ("binary only, stopped", tv(manager=None, binaries=BIN, running=False), FAIL,
@@ -272,7 +282,8 @@ TV_TABLE: list[tuple[str, dict[str, Any], Verdict, str, str, str | None]] = [
      "get.teamviewer.com/bg-host"),
     ("full client running", tv(installed={"teamviewer": "15.1"}, running=True), FAIL,
      "teamviewer.full_client", "not the teamviewer host module", "get.teamviewer.com/bg-host"),
-    ("both packages: host wins", tv(installed={"teamviewer": "15.1", **HOST}, running=True),
+    ("both packages: host wins", tv(installed={"teamviewer": "15.1", **HOST}, running=True,
+                                    config=READ),
      PASS, "teamviewer.host_running", "host is installed", None),
     ("running, no package record", tv(manager=None, binaries=BIN, running=True),
      INC, "teamviewer.module_unknown", "no dpkg/rpm package record", "by hand"),
@@ -286,7 +297,7 @@ TV_TABLE: list[tuple[str, dict[str, Any], Verdict, str, str, str | None]] = [
      "not installed", "get.teamviewer.com/bg-host"),
     ("id from teamviewer info", tv(installed=HOST, running=True, config=LOCKED,
                                    info={"status": "ran", "client_id": "42", "version": "15.9"}),
-     PASS, "teamviewer.host_running", "(id 42)", None),
+     INC, "teamviewer.enrollment_unknown", "(id 42), but its device management", "sudo"),
     ("section timed out", {"teamviewer": {"check": "teamviewer", "status": "timeout"}},
      ERR, "teamviewer.not_observed", "could not be observed", "by hand"),
     ("not observed", {}, ERR, "teamviewer.not_observed", "not observed", "by hand"),
@@ -320,15 +331,27 @@ def test_teamviewer_table(
     assert fix in words_of["fix"]["en"] and words_of["fix"]["de"]
 
 
-def wtv(state: str, **service: Any) -> dict[str, Any]:
-    """A recorded Windows TeamViewer section, its service changed where given."""
+ENROLLED = ("{6f1c0d6e-1111-4000-8000-000000000001}", False)
+
+
+def wtv(
+    state: str, management: tuple[str | None, bool | None] = ENROLLED, **service: Any
+) -> dict[str, Any]:
+    """A recorded Windows TeamViewer section, its device management and service as given."""
     section = recorded("teamviewer", state, "win1")
     section["service"] = {**section["service"], **service}
+    for key in section.get("registry") or ():
+        if key.get("exists"):
+            key["management_id"], key["unmanaged"] = management
     return {"teamviewer": section}
 
 
 WIN_TV_TABLE: list[tuple[str, dict[str, Any], Verdict, str, str, str | None]] = [
     ("host running", wtv("running"), PASS, "teamviewer.host_running", "host is installed", None),
+    ("host running, unmanaged", wtv("running", (ENROLLED[0], True)), FAIL,
+     "teamviewer.not_enrolled", "marked unmanaged (the registry)", "accept the assignment"),
+    ("host running, no DeviceManagementV2", wtv("running", (None, None)), FAIL,
+     "teamviewer.not_enrolled", "assigned to no company", "accept the assignment"),
     ("host stopped, disabled", wtv("stopped"), FAIL, "teamviewer.service_stopped",
      "start type disabled", "sc.exe config TeamViewer start= auto"),
     ("full client", wtv("client"), FAIL, "teamviewer.full_client",
@@ -388,6 +411,7 @@ def test_teamviewer_evidence_names_package_version_and_id() -> None:
         "service_method": "proc",
         "config_via": "sudo_nopasswd",
         "binaries": list(BIN),
+        "management": {"management_id": READ["management_id"], "unmanaged": False},
         "outcome": "teamviewer.host_running",
     }
 
