@@ -67,6 +67,11 @@ def run_demo(out_dir: Path = Path("reports")) -> int:
     try:
         inventory = write_inventory(lab, lab.state_dir / "inventory.yml")
         print(f"demo lab up: {len(lab.hosts)} hosts, inventory {inventory}", flush=True)
+        # the demo's own history store: brought to this auditor's schema, as a user would
+        # after an upgrade (a store is never migrated behind its owner's back)
+        upgrade = [sys.executable, "-m", "auditor", "db", "upgrade",
+                   "--db", f"sqlite:///{DEMO_HISTORY.resolve()}"]  # fmt: skip
+        subprocess.run(upgrade, check=False)
         command = audit_command(lab, inventory, out_dir.resolve())
         print("$ " + " ".join(command[5:]), flush=True)
         code = subprocess.run(command, check=False).returncode
