@@ -192,7 +192,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         args.profile, reflector=args.reflector, expected_networks=args.expected_network
     )
     transports = settings_for(profile.timeouts, HostKeyPolicy(args.host_key_policy),
-                              _ssh_config(args.ssh_config), args.known_hosts)  # fmt: skip
+                              ssh_config_option(args.ssh_config), args.known_hosts)  # fmt: skip
     from auditor.report.when import zone
 
     zone(args.timezone)  # a bad --timezone is a usage error before anything is audited
@@ -244,7 +244,7 @@ def _store_after(options: RunOptions) -> HistoryStore | None:
     return HistoryStore.open(options.db)
 
 
-def _ssh_config(path: str | None) -> str | None:
+def ssh_config_option(path: str | None) -> str | None:
     """``--ssh-config``: a file that must exist (a typo must not silently mean "no config")."""
     if path is not None and not Path(path).is_file():
         raise ConfigError(f"--ssh-config: {path}: no such file")
@@ -284,7 +284,7 @@ def _cmd_inventory(args: argparse.Namespace) -> int:
         args.inventory, vault_password_file=args.vault_password_file, limit=args.limit
     )
     if args.host:
-        return _show_hosts(load.targets, args.host, _ssh_config(args.ssh_config), args.json)
+        return _show_hosts(load.targets, args.host, ssh_config_option(args.ssh_config), args.json)
     if args.json:
         print(json.dumps(to_json(load), indent=2, ensure_ascii=False))
     else:

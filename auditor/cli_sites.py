@@ -11,11 +11,14 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor import cli_history, cli_mail
 from auditor.errors import ConfigError
 from auditor.transports.ssh import HostKeyPolicy
+
+if TYPE_CHECKING:
+    from auditor.history.store import HistoryStore
 
 COMMANDS = ("schedule", "worker", "status")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd]?)")
@@ -163,11 +166,22 @@ def _publish(
     args: argparse.Namespace, db: str, run_id: str, status: str, duration_s: float, mail: Any
 ) -> int:
     from auditor.history.store import HistoryStore
+
+    store = HistoryStore.open(db)
+    try:
+        return _publish_from(store, db, args, run_id, status, duration_s, mail)
+    finally:
+        store.close()
+
+
+def _publish_from(
+    store: HistoryStore, db: str, args: argparse.Namespace, run_id: str, status: str, duration_s: float,
+    mail: Any,
+) -> int:  # fmt: skip
     from auditor.inventory import load_inventory
     from auditor.run import RunOptions, exit_code_for, publish
     from auditor.summary import format_summary
 
-    store = HistoryStore.open(db)
     run = store.load_run(run_id)
     changes = store.changes(run_id)
     options = RunOptions(inventories=tuple(args.inventory), out_dir=args.out, lang=args.lang,
@@ -185,7 +199,6 @@ def _publish(
                                  limit=args.limit).targets  # fmt: skip
         sent = cli_mail.send_all(run, list(targets), args, mail, store, changes)
         code = cli_mail.exit_code_after_mail(code, sent)
-    store.close()
     return code
 
 
@@ -196,8 +209,9 @@ def _worker(args: argparse.Namespace, db: str) -> int:
 
     queue.conninfo(db)
     site = queue.check_site(args.site)
-    if args.ssh_config is not None and not Path(args.ssh_config).is_file():
-        raise ConfigError(f"--ssh-config: {args.ssh_config}: no such file")
+    from auditor.cli import ssh_config_option  # the same check as auditor run's
+
+    ssh_config_option(args.ssh_config)
     _check_site_inventory(args, site)
     settings = WorkerSettings(
         site=site, inventories=tuple(args.inventory), vault_password_file=args.vault_password_file,

@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import enum
 import resource
+import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -223,8 +224,11 @@ def _publish_interrupted(
         run, finished_at=now_iso(), problems=(*run.problems, *gaps),
         hosts=tuple(sorted(finished, key=lambda h: (h.customer, h.name))),
     )  # fmt: skip
-    with contextlib.suppress(Exception):
+    try:
         publish(partial, dataclasses.replace(options, metrics=None), None, 0.0, survey)
+    except Exception as exc:  # said, then the interruption goes on as it was
+        print(f"auditor: the reports of the finished hosts could not be written: {exc}",
+              file=sys.stderr)  # fmt: skip
 
 
 def publish(

@@ -78,7 +78,7 @@ from auditor.lab.spec import (
 from auditor.model import Role, Secret
 from tests.browser import browser, open_report  # noqa: F401 (fixtures: one Chromium per module that uses it)
 from tests.engine.conftest import Audit, add_admin_hosts, add_extra_hosts, audit_lab
-from tests.pg import postgres, postgres_server  # noqa: F401 (fixtures: one server per session)
+from tests.pg import postgres  # noqa: F401 (fixture: one PostgreSQL server per session)
 
 # No test writes to the real user's history store: a run without --db uses this one
 # (the lab audits set HOME to their work folder and unset it: history lives there).

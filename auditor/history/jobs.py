@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from auditor.errors import HistoryError
@@ -270,23 +270,29 @@ class ScheduledRuns:
                      [_job_state(j) for j in _jobs(session, r.id)]) for r in runs]  # fmt: skip
 
     def last_per_customer(self) -> list[CustomerRun]:
-        """Each customer's latest run that holds any of its hosts."""
+        """Each customer's latest run that holds any of its hosts (two queries in all)."""
+        if self.store.engine.dialect.name != "postgresql":  # scheduled runs live there only
+            return []
         with self.store.transaction() as session:
             latest = session.execute(
                 select(HostRow.customer, HostRow.run_id, RunRow.started_at, RunRow.status)
                 .join(RunRow, HostRow.run_id == RunRow.id)
                 .distinct(HostRow.customer)
                 .order_by(HostRow.customer, RunRow.started_at.desc())
-            ).all() if self.store.engine.dialect.name == "postgresql" else []  # fmt: skip
-            found = []
-            for customer, run_id, started, status in latest:
-                rows = session.execute(
-                    select(HostRow.compliant).where(HostRow.run_id == run_id,
-                                                    HostRow.customer == customer)
-                ).scalars().all()  # fmt: skip
-                found.append(CustomerRun(customer, run_id, utc(started), status, len(rows),
-                                         sum(1 for ok in rows if ok)))  # fmt: skip
-            return found
+            ).all()  # fmt: skip
+            pairs = [(customer, run_id) for customer, run_id, _, _ in latest]
+            counts = {
+                (customer, run_id): (int(hosts), int(compliant or 0))
+                for customer, run_id, hosts, compliant in session.execute(
+                    select(HostRow.customer, HostRow.run_id, func.count(),
+                           func.sum(case((HostRow.compliant, 1), else_=0)))
+                    .where(tuple_(HostRow.customer, HostRow.run_id).in_(pairs))
+                    .group_by(HostRow.customer, HostRow.run_id)
+                ).all()
+            } if pairs else {}  # fmt: skip
+            return [CustomerRun(customer, run_id, utc(started), status,
+                                *counts.get((customer, run_id), (0, 0)))
+                    for customer, run_id, started, status in latest]  # fmt: skip
 
     # --- closing a run -----------------------------------------------------------------
     def _close_if_last(self, session: Session, run: RunRow) -> str | None:
@@ -336,9 +342,20 @@ def _not_audited(session: Session, run: RunRow, job: JobRow) -> list[dict[str, A
                if job.worker else f"no worker of site {job.site!r} took its job before the deadline")  # fmt: skip
     else:
         why = f"its job failed at site {job.site!r}: {job.error or 'no reason given'}"
-    return [{"source": SITE_SOURCE + job.site, "line": None, "host": None, "customer": job.customer,
-             "message": f"{job.customer}: {len(missing)} of {len(job.hosts)} hosts not audited "
-                        f"({why}): {shown}"}]  # fmt: skip
+    return [
+        site_problem(
+            job.site,
+            job.customer,
+            f"{len(missing)} of {len(job.hosts)} hosts not audited ({why}): {shown}",
+        )
+    ]
+
+
+def site_problem(site: str, customer: str, message: str) -> dict[str, Any]:
+    """A problem of a scheduled run about one site's customer, as the results document has it
+    (``InventoryProblem.not_audited`` tells these apart from the inventory's)."""
+    return {"source": SITE_SOURCE + site, "line": None, "host": None, "customer": customer,
+            "message": f"{customer}: {message}"}  # fmt: skip  # fmt: skip
 
 
 def _job_state(job: JobRow) -> JobState:

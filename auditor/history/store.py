@@ -186,7 +186,7 @@ class HistoryStore:
     def begin_run(self, run: RunResult) -> None:
         """The run row, ``running``; ``run.hosts`` is ignored here (see :meth:`record_host`)."""
         with self._session.begin() as session:
-            session.add(self._run_row(run, status="running", origin="run"))
+            session.add(run_row(run, status="running", origin="run"))
 
     def record_host(self, run_id: str, started_at: str, host: HostResult) -> None:
         """One finished host, with its checks and findings, in one transaction."""
@@ -219,16 +219,13 @@ class HistoryStore:
         with self._session.begin() as session:
             if session.get(RunRow, run.run_id) is not None:
                 return False
-            session.add(self._run_row(run, status="complete", origin="import"))
+            session.add(run_row(run, status="complete", origin="import"))
             session.flush()
             for host in run.hosts:
                 session.add(self.host_row(session, run.run_id, utc(run.started_at), host))
                 session.flush()
             self._restreak(session, {(h.customer, h.name) for h in run.hosts}, utc(run.started_at))
         return True
-
-    def _run_row(self, run: RunResult, *, status: str, origin: str) -> RunRow:
-        return run_row(run, status=status, origin=origin)
 
     def host_row(
         self, session: Session, run_id: str, started: datetime, host: HostResult

@@ -22,9 +22,9 @@ from typing import Any
 
 from auditor import __version__
 from auditor.engine import Engine, NoEvents
-from auditor.history.jobs import Claim, ScheduledRuns
+from auditor.history.jobs import Claim, ScheduledRuns, site_problem
 from auditor.inventory import load_inventory
-from auditor.model import SITE_SOURCE, HostResult, InventoryProblem
+from auditor.model import HostResult
 from auditor.profile.load import profile_from_text
 from auditor.transports.registry import Transports, settings_for
 from auditor.transports.ssh import HostKeyPolicy
@@ -107,18 +107,13 @@ async def _audit(runs: ScheduledRuns, settings: WorkerSettings, claim: Claim) ->
     if stamped.refused:
         return "lost"
     absent = [name for name in claim.hosts if name not in mine]
-    own = [_problem(claim, f"not in this site's inventory ({', '.join(settings.inventories)}): "
-                           f"{', '.join(absent)}")] if absent else []  # fmt: skip
-    own += [_problem(claim, p.one_line()) for p in load.problems if not p.host]
+    inventories = ", ".join(settings.inventories)
+    own = [site_problem(claim.site, claim.customer, f"not in this site's inventory "
+                        f"({inventories}): {', '.join(absent)}")] if absent else []  # fmt: skip
+    own += [site_problem(claim.site, claim.customer, p.one_line())
+            for p in load.problems if not p.host]  # fmt: skip
     runs.finish(claim, problems=own)
     return "done"
-
-
-def _problem(claim: Claim, message: str) -> dict[str, Any]:
-    shown = InventoryProblem(source=SITE_SOURCE + claim.site, message=f"{claim.customer}: {message}",
-                             customer=claim.customer)  # fmt: skip
-    return {"source": shown.source, "line": None, "host": None, "customer": shown.customer,
-            "message": shown.message}  # fmt: skip
 
 
 def worker_name(site: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pg import new_database
+from auditor.lab.postgres import LabPostgres
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -18,5 +18,5 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty history store: a SQLite file, or a new database on the session's server."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'history.sqlite'}"
-    server: str = request.getfixturevalue("postgres_server")
-    return new_database(server)
+    server: LabPostgres = request.getfixturevalue("postgres")
+    return server.url + server.new_database()

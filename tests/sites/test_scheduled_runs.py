@@ -17,19 +17,19 @@ from sqlalchemy import select
 from auditor.history.jobs import JobPlan, ScheduledRuns
 from auditor.history.store import HistoryStore
 from auditor.history.tables import HostRow, RunRow
-from auditor.model import Target
+from auditor.lab.postgres import LabPostgres
+from auditor.model import Target, Verdict
 from auditor.profile.load import read_source
 from auditor.sites.job import WorkerSettings, run_attempt
 from auditor.sites.plan import plan_jobs
 from tests.history.history_cases import host, run
-from tests.pg import new_database
 
 CUSTOMER = "Kanzlei Weber & Partner"  # history_cases' customer
 
 
 @pytest.fixture
-def runs(postgres_server: str) -> Iterator[ScheduledRuns]:
-    store = HistoryStore.open(new_database(postgres_server))
+def runs(postgres: LabPostgres) -> Iterator[ScheduledRuns]:
+    store = HistoryStore.open(postgres.url + postgres.new_database())
     yield ScheduledRuns(store)
     store.close()
 
@@ -181,3 +181,14 @@ def test_a_job_whose_workers_keep_dying_fails_for_good(runs: ScheduledRuns) -> N
     assert status == "incomplete" and _names(runs, run_id) == ["a"]
     assert problems[0]["message"] == (f"{CUSTOMER}: 1 of 2 hosts not audited (its job failed at "
                                       "site 'nord': its worker stopped answering (3 attempts)): b")  # fmt: skip
+
+
+def test_each_customers_last_run_counts_its_hosts(runs: ScheduledRuns) -> None:
+    run_id, [job] = _schedule(runs, JobPlan("nord", CUSTOMER, ("a", "b")))
+    claim = runs.claim(job, "nord/w:1", 0)
+    assert claim is not None
+    assert runs.record_host(claim, host("a")) and runs.record_host(
+        claim, host("b", {"tcp_80": Verdict.FAIL})
+    )
+    [last] = runs.last_per_customer()
+    assert (last.customer, last.run_id, last.recorded, last.compliant) == (CUSTOMER, run_id, 2, 1)
