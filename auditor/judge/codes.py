@@ -138,6 +138,8 @@ CODES: Mapping[str, Code] = {
     "teamviewer.not_running": Code(_FAIL, _IT),
     "teamviewer.not_enrolled": Code(_FAIL, _IT),  # runs, but assigned to no company
     "teamviewer.enrollment_unknown": Code(_INC, _MSP),  # runs; its assignment could not be read
+    "teamviewer.other_company": Code(_FAIL, _IT),  # assigned, but not on the MSP's device list
+    "teamviewer.assignment_not_checked": Code(_INC, _MSP),  # the profile requires the API's word
     "teamviewer.full_client": Code(_FAIL, _IT),
     "teamviewer.running_unknown": Code(_INC, _MSP),
     "teamviewer.module_unknown": Code(_INC, _MSP),

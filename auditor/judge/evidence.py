@@ -20,6 +20,7 @@ from typing import Any
 
 from auditor.judge.codes import finding, verdict_of
 from auditor.model import VERDICT_RANK, Check, Finding, Owner, ParamValue, Verdict
+from auditor.teamviewer.directory import MspDevices
 
 IPNetwork = IPv4Network | IPv6Network
 Obs = Mapping[str, Any]
@@ -65,7 +66,8 @@ class Context:
     answers (labs, split-horizon sites); ``host_address`` is the host's
     management address (is a resolver in its LAN?); ``observed_at`` (the
     controller's clock, ISO 8601) and ``user`` (the login used) go into the
-    admin evidence.
+    admin evidence; ``msp`` is what the run learned of the MSP's TeamViewer
+    company (its managed devices, fetched once per run, or why not).
     """
 
     probe_timeout_s: float
@@ -73,6 +75,7 @@ class Context:
     host_address: str = ""
     observed_at: str = ""
     user: str | None = None
+    msp: MspDevices = field(default_factory=MspDevices)
 
 
 @dataclass(frozen=True, slots=True)

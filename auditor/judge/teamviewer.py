@@ -25,8 +25,19 @@ says whether it runs; installed but stopped is ``teamviewer.service_stopped``
 (with its start type), an unreadable service ``teamviewer.service_unknown``,
 registry values alone ``teamviewer.registry_only``.
 
+A running Host module must be assigned to a company (``DeviceManagementV2``:
+a management id, not marked unmanaged; else ``teamviewer.not_enrolled``,
+unreadable ``teamviewer.enrollment_unknown``), and to *ours*: with the MSP's
+managed-device list (``ctx.msp``, the TeamViewer Web API) a host whose
+management id or ClientID is on it passes with the device's name, one that is
+not is ``teamviewer.other_company``. Without the list (no token, or the fetch
+failed) the host's own record decides and the reason says it was not
+cross-checked, unless the check's ``cross_check: required`` makes that
+``teamviewer.assignment_not_checked`` (inconclusive).
+
 Evidence: ``installed``, ``running``, ``package``, ``version``,
 ``client_id`` (when read), ``service_method``, ``config_via``, ``binaries``
+``management`` (the host's record), ``assignment`` (what the MSP's list said)
 and ``outcome`` (the code); the fixes are the report's words for the code.
 Pure: no I/O.
 """
@@ -40,7 +51,8 @@ from typing import Any
 
 from auditor.judge.evidence import Context, Item, Obs, single
 from auditor.model import Check
-from auditor.profile.schema import CheckSpec
+from auditor.profile.schema import CheckSpec, TeamviewerSpec
+from auditor.teamviewer.directory import ManagedDevice, MspDevices
 
 HOST_PACKAGE = "teamviewer-host"
 CLIENT_PACKAGE = "teamviewer"
@@ -90,30 +102,81 @@ def judge(check_id: str, spec: CheckSpec, plan: Obs, observations: Obs, ctx: Con
     except (AttributeError, TypeError, ValueError) as exc:
         text = f"the TeamViewer observation could not be read ({type(exc).__name__}: {exc})"
         return single(check_id, Item("teamviewer.not_observed", text))
-    item = _decide(facts)
-    return single(check_id, item, {**_evidence(facts), "outcome": item.code})
+    item, assignment = _decide(facts, spec, ctx.msp)
+    return single(check_id, item, {**_evidence(facts), **assignment, "outcome": item.code})
 
 
-def _decide(f: Facts) -> Item:
-    """The installation's outcome; a running Host module must also be assigned to a company."""
+def _decide(f: Facts, spec: CheckSpec, msp: MspDevices) -> tuple[Item, dict[str, Any]]:
+    """The installation's outcome; a running Host module must also be assigned, to us.
+
+    Also the ``assignment`` evidence: what the MSP's managed-device list said of this host.
+    """
     item = _installation(f)
-    return _enrollment(f, item) if item.code == "teamviewer.host_running" else item
+    if item.code != "teamviewer.host_running":
+        return item, {}
+    cross_check = spec.cross_check if isinstance(spec, TeamviewerSpec) else "optional"
+    return _enrollment(f, item, cross_check, msp)
 
 
-def _enrollment(f: Facts, running: Item) -> Item:
+def _enrollment(
+    f: Facts, running: Item, cross_check: str, msp: MspDevices
+) -> tuple[Item, dict[str, Any]]:
     """Enrolled: a management id, not marked unmanaged (``DeviceManagementV2``, as TeamViewer's
-    ``Get-TeamViewerManagementId`` reads it). Without the record there is no pass."""
+    ``Get-TeamViewerManagementId`` reads it). Without the record there is no pass, unless the
+    MSP's own device list names the host's ClientID."""
     m = f.management
     where = "the registry" if f.windows else "global.conf"
     if m is None:
+        device = msp.find(None, f.client_id) if msp.state == "checked" else None
+        if device is not None:
+            text = (f"{running.text}, managed by the MSP's TeamViewer company as "
+                    f"{device.name!r} (found by its ClientID; its own record was not readable)")  # fmt: skip
+            return Item(running.code, text), _found(device)
         why = f"its device management in {where} could not be read"
         if not f.windows:
             why += " (the file is root-only: give the audit account root or sudo)"
-        return Item("teamviewer.enrollment_unknown", f"{running.text}, but {why}")
+        return Item("teamviewer.enrollment_unknown", f"{running.text}, but {why}"), {}
     if m.get("unmanaged") or not m.get("management_id"):
         state = "marked unmanaged" if m.get("unmanaged") else "assigned to no company"
-        return Item("teamviewer.not_enrolled", f"{running.text}, but it is {state} ({where})")
-    return Item(running.code, f"{running.text}, assigned (management id {m['management_id']})")
+        item = Item("teamviewer.not_enrolled", f"{running.text}, but it is {state} ({where})")
+        return item, {}
+    return _assignment(f, running, str(m["management_id"]), cross_check, msp)
+
+
+def _assignment(
+    f: Facts, running: Item, management_id: str, cross_check: str, msp: MspDevices
+) -> tuple[Item, dict[str, Any]]:
+    """Assigned to a company: to ours? Only the MSP's managed-device list can say."""
+    assigned = f"{running.text}, assigned (management id {management_id})"
+    if msp.state == "checked":
+        device = msp.find(management_id, f.client_id)
+        if device is not None:
+            policy = f", policy {device.policy_id}" if device.policy_id else ""
+            text = f"{assigned}, managed by the MSP's TeamViewer company as {device.name!r}{policy}"
+            return Item(running.code, text), _found(device)
+        text = (f"{running.text}, but it is assigned to another company: management id "
+                f"{management_id} is not among the {len(msp.devices)} devices the MSP's "
+                "TeamViewer company manages")  # fmt: skip
+        record = {"state": "other_company", "msp_devices": len(msp.devices)}
+        return Item("teamviewer.other_company", text), {"assignment": record}
+    why = (
+        f"the MSP's managed devices could not be fetched ({msp.error})"
+        if msp.state == "failed"
+        else "no TeamViewer API token was given (--teamviewer-api-token-file)"
+    )
+    record = {"state": "not_checked", "required": cross_check == "required", "why": why}
+    if cross_check == "required":
+        text = (f"{assigned}, but the profile requires the assignment to the MSP's company "
+                f"to be cross-checked, and {why}")  # fmt: skip
+        return Item("teamviewer.assignment_not_checked", text), {"assignment": record}
+    text = f"{assigned}; whether to the MSP's company was not cross-checked: {why}"
+    return Item(running.code, text), {"assignment": record}
+
+
+def _found(device: ManagedDevice) -> dict[str, Any]:
+    return {"assignment": {"state": "msp", "device": {
+        "name": device.name, "management_id": device.id, "teamviewer_id": device.teamviewer_id,
+        "policy_id": device.policy_id, "online": device.is_online}}}  # fmt: skip
 
 
 def _installation(f: Facts) -> Item:
@@ -133,9 +196,8 @@ def _installation(f: Facts) -> Item:
     if not f.installed and not f.config_found:
         return Item("teamviewer.not_installed", "TeamViewer Host is not installed")
     if f.running and f.package == HOST_PACKAGE:
-        return Item(
-            "teamviewer.host_running", f"{what} Host is installed and teamviewerd runs{ident}"
-        )
+        runs = "the TeamViewer service runs" if f.windows else "teamviewerd runs"
+        return Item("teamviewer.host_running", f"{what} Host is installed and {runs}{ident}")
     if f.running and f.package == CLIENT_PACKAGE:
         text = f"the full TeamViewer client runs{ident}, not the TeamViewer Host module the contract names"
         return Item("teamviewer.full_client", text)

@@ -77,8 +77,11 @@ def _handler(behaviour: Behaviour) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(data)))
             for key, value in (headers or {}).items():
                 self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up (slow answer)
+                return
 
     return Handler
 

@@ -628,7 +628,8 @@ $ProbeLib = {
         $psPath = 'Registry::' + $Path
         if (-not (Test-Path -LiteralPath $psPath)) { return $out }
         $out['exists'] = $true
-        $item = Get-ItemProperty -LiteralPath $psPath
+        try { $item = Get-ItemProperty -LiteralPath $psPath -ErrorAction Stop }
+        catch { $out['error'] = [string]$_.Exception.Message; return $out }  # e.g. access denied
         foreach ($pair in $Names) {
             $value = $item.($pair[0])
             if ($null -ne $value) { $out[$pair[1]] = $value }
@@ -721,8 +722,12 @@ $ProbeLib = {
             }
             if ($values['exists']) {  # device management, as TeamViewer's own module reads it
                 $dm = Get-RegistryValues ($path + '\DeviceManagementV2') @(@('ManagementId', 'management_id'), @('Unmanaged', 'unmanaged'))
-                $values['management_id'] = $null
-                $values['unmanaged'] = $null
+                if ($dm.ContainsKey('error')) {  # unreadable is not "unassigned": no values at all
+                    $values['management_error'] = $dm['error']
+                } else {
+                    $values['management_id'] = $null
+                    $values['unmanaged'] = $null
+                }
                 if ($dm.ContainsKey('management_id')) { $values['management_id'] = [string]$dm['management_id'] }
                 if ($dm.ContainsKey('unmanaged')) { $values['unmanaged'] = ([long]$dm['unmanaged'] -ne 0) }
             }

@@ -27,6 +27,7 @@ from auditor.profile.values import (
     Reflector,
     parse_abs_path,
     parse_applicability,
+    parse_cross_check,
     parse_host,
     parse_network,
     parse_port,
@@ -201,10 +202,21 @@ class AdminSpec(_Check):
 
 @dataclass(frozen=True, slots=True)
 class TeamviewerSpec(_Check):
-    """The TeamViewer Host module installed and running."""
+    """The TeamViewer Host module installed, running, and assigned to the MSP's company.
+
+    ``cross_check``: ``required`` makes the check inconclusive unless the
+    MSP's managed-device list (TeamViewer Web API, ``--teamviewer-api-token-file``)
+    proves the assignment; ``optional`` judges the host's own record alone
+    when no token is given, and the report says it was not cross-checked.
+    """
 
     kind: ClassVar[str] = "teamviewer"
     title: Title = field(metadata=_TITLE)
+    cross_check: str = field(
+        default="optional",
+        metadata=_m("optional or required: the API proves the MSP's assignment",
+                    parse=parse_cross_check),
+    )  # fmt: skip
     label: Title | None = field(default=None, metadata=_LABEL)
     applies: Applies = field(default_factory=Applies, metadata=_APPLIES)
     reasons: Reasons = field(default_factory=Reasons, metadata=_REASONS)

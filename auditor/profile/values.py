@@ -97,6 +97,16 @@ def parse_transport(value: object) -> str:
     raise ValueError(f"{value!r} is not one of udp, tcp")
 
 
+CROSS_CHECKS = ("optional", "required")
+
+
+def parse_cross_check(value: object) -> str:
+    """``optional`` or ``required``: must the TeamViewer API prove the MSP's assignment?"""
+    if value in CROSS_CHECKS:
+        return str(value)
+    raise ValueError(f"{value!r} is not one of {', '.join(CROSS_CHECKS)}")
+
+
 _CHECK_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 

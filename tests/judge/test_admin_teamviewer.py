@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
 from typing import Any
 
 import pytest
 from judge_cases import (
     AT,
+    CTX,
     ERR,
     FAIL,
     INC,
@@ -19,12 +22,16 @@ from judge_cases import (
     judge,
 )
 
+import auditor.profile
 from auditor.errors import AuthError, CredentialsMissing, WinrmAccessDenied
 from auditor.judge.admin import login_refused
+from auditor.judge.evidence import Context
 from auditor.judge.stage import transport_finding
 from auditor.lab.windows_host import recorded
 from auditor.model import Check, Finding, Verdict
+from auditor.profile import Profile, parse_profile
 from auditor.report.words import catalogue
+from auditor.teamviewer.directory import ManagedDevice, MspDevices
 
 NEEDS = {"status": "needs_password", "message": "sudo: a password is required"}
 
@@ -363,6 +370,12 @@ WIN_TV_TABLE: list[tuple[str, dict[str, Any], Verdict, str, str, str | None]] = 
     ("registry only", {"teamviewer": {**recorded("teamviewer", "absent", "w"),
                                       "registry": [{"path": "HKLM", "exists": True}]}},
      INC, "teamviewer.registry_only", "only teamviewer registry settings", "bg-host"),
+    ("device management unreadable", {"teamviewer": {**recorded("teamviewer", "running", "w"),
+        "registry": [{**{k: v for k, v in recorded("teamviewer", "running", "w")["registry"][0].items()
+                         if k not in ("management_id", "unmanaged")},
+                      "management_error": "Requested registry access is not allowed."}]}},
+     INC, "teamviewer.enrollment_unknown", "device management in the registry could not be read",
+     "root or sudo"),
     ("running, other product", {"teamviewer": {**recorded("teamviewer", "running", "w"),
                                                "products": [{"display_name": "TeamViewer Meeting"}]}},
      INC, "teamviewer.module_unknown", "windows' uninstall programs", "by hand"),
@@ -412,8 +425,97 @@ def test_teamviewer_evidence_names_package_version_and_id() -> None:
         "config_via": "sudo_nopasswd",
         "binaries": list(BIN),
         "management": {"management_id": READ["management_id"], "unmanaged": False},
+        "assignment": {"state": "not_checked", "required": False, "why": NO_TOKEN},
         "outcome": "teamviewer.host_running",
     }
+
+
+# --- assigned to *us*: the MSP's managed-device list (TeamViewer Web API) -----------------------
+
+NO_TOKEN = "no TeamViewer API token was given (--teamviewer-api-token-file)"
+OURS = ManagedDevice(id="6f1c0d6e-1111-4000-8000-000000000001", name="srv-01",
+                     teamviewer_id=123456789, is_online=True, policy_id="pol-7")  # fmt: skip
+SOMEONE = ManagedDevice(id="0000aaaa-0000-4000-8000-000000000009", name="other",
+                        teamviewer_id=987, is_online=False)  # fmt: skip
+CHECKED = MspDevices("checked", (SOMEONE, OURS), source="https://webapi.teamviewer.com")
+FAILED = MspDevices("failed", error="https://webapi.teamviewer.com/api/v1/managed/devices: "
+                    "the API refused the token (401)", source="https://webapi.teamviewer.com")  # fmt: skip
+RUNNING = tv(installed=HOST, binaries=BIN, running=True, config=READ)
+
+
+def with_msp(msp: MspDevices) -> Context:
+    return dataclasses.replace(CTX, msp=msp)
+
+
+def test_on_the_msps_list_passes_with_the_device_name_and_policy() -> None:
+    check = judge("teamviewer", RUNNING, ctx=with_msp(CHECKED))
+    assert check.verdict is PASS
+    assert (
+        "managed by the msp's teamviewer company as 'srv-01', policy pol-7" in check.reason.lower()
+    )
+    assert check.evidence["assignment"] == {"state": "msp", "device": {
+        "name": "srv-01", "management_id": OURS.id, "teamviewer_id": 123456789,
+        "policy_id": "pol-7", "online": True}}  # fmt: skip
+
+
+def test_found_by_client_id_when_the_management_id_differs_in_spelling() -> None:
+    by_id = MspDevices("checked", (dataclasses.replace(OURS, id="something-else"),))
+    assert judge("teamviewer", RUNNING, ctx=with_msp(by_id)).verdict is PASS
+
+
+def test_assigned_but_not_on_the_msps_list_is_another_company() -> None:
+    check = judge("teamviewer", RUNNING, ctx=with_msp(MspDevices("checked", (SOMEONE,))))
+    assert_codes(check, FAIL, ("teamviewer.other_company",), (IT,))
+    assert "assigned to another company" in check.reason
+    assert "not among the 1 devices" in check.reason
+    assert check.evidence["assignment"] == {"state": "other_company", "msp_devices": 1}
+    fix = catalogue()["code"]["teamviewer.other_company"]["fix"]
+    assert "accept the assignment to us" in fix["en"] and fix["de"]
+
+
+def test_unmanaged_stays_a_failure_whatever_the_list_says() -> None:
+    unmanaged = tv(installed=HOST, binaries=BIN, running=True, config=UNMANAGED)
+    check = judge("teamviewer", unmanaged, ctx=with_msp(CHECKED))
+    assert_codes(check, FAIL, ("teamviewer.not_enrolled",), (IT,))
+
+
+def test_an_unreadable_record_passes_only_when_the_list_names_the_client_id() -> None:
+    locked = tv(installed=HOST, running=True, config=LOCKED,
+                info={"status": "ran", "client_id": "123456789", "version": "15.9"})  # fmt: skip
+    assert judge("teamviewer", locked, ctx=with_msp(CHECKED)).verdict is PASS
+    assert (
+        judge("teamviewer", locked, ctx=with_msp(MspDevices("checked", (SOMEONE,)))).verdict is INC
+    )
+    assert judge("teamviewer", locked).verdict is INC
+
+
+def test_without_a_token_the_reason_says_not_cross_checked() -> None:
+    check = judge("teamviewer", RUNNING)
+    assert check.verdict is PASS and "was not cross-checked: " + NO_TOKEN in check.reason
+
+
+def test_a_failed_fetch_is_said_and_never_invents_an_assignment() -> None:
+    check = judge("teamviewer", RUNNING, ctx=with_msp(FAILED))
+    assert check.verdict is PASS and "could not be fetched" in check.reason
+    assert "refused the token (401)" in check.reason
+    assert check.evidence["assignment"]["state"] == "not_checked"
+
+
+@pytest.mark.parametrize("msp", [MspDevices(), FAILED], ids=["no token", "fetch failed"])
+def test_a_required_cross_check_without_the_list_is_inconclusive(msp: MspDevices) -> None:
+    profile = required_profile()
+    check = judge("teamviewer", RUNNING, ctx=with_msp(msp), profile=profile)
+    assert_codes(check, INC, ("teamviewer.assignment_not_checked",), (MSP,))
+    assert (
+        "requires the assignment to the msp's company to be cross-checked" in check.reason.lower()
+    )
+    assert judge("teamviewer", RUNNING, ctx=with_msp(CHECKED), profile=profile).verdict is PASS
+
+
+def required_profile() -> Profile:
+    text = (Path(auditor.profile.__file__).parent / "contract-v5.yaml").read_text(encoding="utf-8")
+    assert "cross_check: optional" in text
+    return parse_profile(text.replace("cross_check: optional", "cross_check: required"), "p.yaml")
 
 
 def test_stopped_service_names_the_fix_in_both_languages() -> None:
@@ -435,4 +537,7 @@ def produced() -> list[Check]:
         *(judge("teamviewer", row[1]) for row in TV_TABLE),
         *(judge("admin", row[1]) for row in WIN_ADMIN_TABLE),
         *(judge("teamviewer", row[1]) for row in WIN_TV_TABLE),
+        *(judge("teamviewer", RUNNING, ctx=with_msp(msp)) for msp in (CHECKED, FAILED)),
+        judge("teamviewer", RUNNING, ctx=with_msp(MspDevices("checked", (SOMEONE,)))),
+        judge("teamviewer", RUNNING, profile=required_profile()),
     ]

@@ -10,7 +10,7 @@ import pytest
 
 from auditor.lab.tvapi import Behaviour, serve
 from auditor.model import Secret
-from auditor.teamviewer_api import (
+from auditor.teamviewer.api import (
     ApiError,
     ApiTokenRefused,
     ManagedDevice,

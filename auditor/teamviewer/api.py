@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import requests
 
 from auditor.errors import AuditorError
 from auditor.model import Secret
+from auditor.teamviewer.directory import ManagedDevice, MspDevices, management_id_key, shown_url
 
 DEFAULT_URL = "https://webapi.teamviewer.com"
 DEVICES_PATH = "/api/v1/managed/devices"
@@ -41,17 +41,6 @@ class ApiTokenRefused(ApiError):
     """401 or 403: the token is wrong, expired, or lacks read access to managed devices."""
 
 
-@dataclass(frozen=True, slots=True)
-class ManagedDevice:
-    """One device managed by the MSP's TeamViewer company."""
-
-    id: str  # the management id (a GUID)
-    name: str
-    teamviewer_id: int | None  # the ClientID
-    is_online: bool | None
-    policy_id: str | None = None
-
-
 def fetch_managed_devices(
     token: Secret,
     base_url: str = DEFAULT_URL,
@@ -62,60 +51,74 @@ def fetch_managed_devices(
 ) -> list[ManagedDevice]:
     """Every managed device of the token's company, in the API's order."""
     url = base_url.rstrip("/") + DEVICES_PATH
+    where = shown_url(base_url) + DEVICES_PATH  # what errors name: no user info, no query
     http = session or requests.Session()
     found: list[ManagedDevice] = []
     page_token: str | None = None
     try:
         for _ in range(MAX_PAGES):
             params = {"paginationToken": page_token} if page_token else {}
-            body = _get(http, url, token, params, timeout_s, sleep)
+            body = _get(http, (url, where), token, params, timeout_s, sleep)
             found += [_device(item) for item in _list(body, "resources")]
             page_token = body.get("nextPaginationToken") or None
             if page_token is None:
                 return found
             if not isinstance(page_token, str):
-                raise ApiError(f"{url}: nextPaginationToken is not a string")
-        raise ApiError(f"{url}: more than {MAX_PAGES} pages")
+                raise ApiError(f"{where}: nextPaginationToken is not a string")
+        raise ApiError(f"{where}: more than {MAX_PAGES} pages")
     finally:
         if session is None:
             http.close()
 
 
+def msp_devices(token: Secret | None, base_url: str = DEFAULT_URL) -> MspDevices:
+    """The run's view of the MSP's company: fetched, failed (why), or not asked (no token)."""
+    if token is None:
+        return MspDevices()
+    source = shown_url(base_url)
+    try:
+        found = fetch_managed_devices(token, base_url)
+    except ApiError as exc:
+        return MspDevices("failed", error=str(exc), source=source)
+    return MspDevices("checked", tuple(found), source=source)
+
+
 def _get(
     http: requests.Session,
-    url: str,
+    address: tuple[str, str],
     token: Secret,
     params: dict[str, str],
     timeout_s: float,
     sleep: Callable[[float], None],
 ) -> dict[str, Any]:
+    url, where = address  # the URL to ask, and how errors name it
     headers = {"Authorization": f"Bearer {token.reveal()}", "Accept": "application/json"}
     for attempt in range(RETRIES + 1):
         try:
             answer = http.get(url, params=params, headers=headers, timeout=timeout_s)
         except requests.Timeout:
-            raise ApiError(f"{url}: no answer within {timeout_s:g} s") from None
+            raise ApiError(f"{where}: no answer within {timeout_s:g} s") from None
         except requests.RequestException as exc:
-            raise ApiError(f"{url}: {type(exc).__name__}") from None
+            raise ApiError(f"{where}: {type(exc).__name__}") from None
         status = answer.status_code
         if status in (401, 403):
             raise ApiTokenRefused(
-                f"{url}: the API refused the token ({status}): it needs read access to "
+                f"{where}: the API refused the token ({status}): it needs read access to "
                 "managed devices"
             )
         if status == 429 or status >= 500:
             if attempt == RETRIES:
-                raise ApiError(f"{url}: {status} after {RETRIES + 1} tries")
+                raise ApiError(f"{where}: {status} after {RETRIES + 1} tries")
             sleep(_retry_after(answer.headers.get("Retry-After"), attempt))
             continue
         if status != 200:
-            raise ApiError(f"{url}: unexpected answer {status}")
+            raise ApiError(f"{where}: unexpected answer {status}")
         try:
             body = answer.json()
         except ValueError:
-            raise ApiError(f"{url}: the answer is not JSON") from None
+            raise ApiError(f"{where}: the answer is not JSON") from None
         if not isinstance(body, dict):
-            raise ApiError(f"{url}: the answer is not a JSON object")
+            raise ApiError(f"{where}: the answer is not a JSON object")
         return body
     raise AssertionError("unreachable")  # the loop returns or raises
 
@@ -145,7 +148,7 @@ def _device(item: dict[str, Any]) -> ManagedDevice:
     online = item.get("isOnline")
     policy = item.get("teamviewerPolicyId")
     return ManagedDevice(
-        id=ident.strip("{}").lower(), name=name if isinstance(name, str) else "",
+        id=management_id_key(ident), name=name if isinstance(name, str) else "",
         teamviewer_id=teamviewer_id, is_online=online if isinstance(online, bool) else None,
         policy_id=policy if isinstance(policy, str) else None,
     )  # fmt: skip
