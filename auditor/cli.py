@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from auditor import __version__, cli_history, cli_mail, cli_sites, cli_survey
+from auditor import __version__, cli_history, cli_mail, cli_sites, cli_survey, cli_teamviewer
 from auditor.atomic import private_dir
 from auditor.errors import ConfigError, HistoryBusy, InventoryError, OutputError, Terminated
 from auditor.model import Role, Target
@@ -128,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--mail", action="store_true",
                      help="then mail each customer its report (auditor_report_to, --to)")  # fmt: skip
     cli_mail.add_mail_args(run)
+    cli_teamviewer.add_api_args(run)
 
     report = sub.add_parser(
         "report", help="render the HTML reports again from a results file (no host is contacted)"
@@ -207,6 +208,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         db=args.db,
         history=not args.no_history,
         metrics=args.metrics,
+        teamviewer_api=cli_teamviewer.api_access(args),
     )
     mail_settings = cli_mail.settings_for(args) if args.mail else None  # checked before auditing
     progress = ProgressLine.if_terminal(quiet=args.quiet)

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor import cli_history, cli_mail
+from auditor import cli_history, cli_mail, cli_teamviewer
 from auditor.errors import ConfigError
 from auditor.transports.ssh import HostKeyPolicy
 
@@ -96,6 +96,7 @@ def add_parsers(sub: Any, add_inventory_args: Any, add_ssh_config_arg: Any) -> N
     worker.add_argument("--known-hosts", type=Path, metavar="FILE",
                         help="the auditor's own known_hosts at this site")  # fmt: skip
     add_ssh_config_arg(worker)
+    cli_teamviewer.add_api_args(worker)
     cli_history.add_db_arg(worker)
 
     status = sub.add_parser("status", help="queues per site, workers seen, runs in progress")
@@ -206,6 +207,7 @@ def _worker(args: argparse.Namespace, db: str) -> int:
     from auditor.sites import queue
     from auditor.sites.job import WorkerSettings
     from auditor.sites.worker import WorkerOptions, run_worker
+    from auditor.teamviewer.api import PerRun
 
     queue.conninfo(db)
     site = queue.check_site(args.site)
@@ -217,6 +219,7 @@ def _worker(args: argparse.Namespace, db: str) -> int:
         site=site, inventories=tuple(args.inventory), vault_password_file=args.vault_password_file,
         host_key_policy=HostKeyPolicy(args.host_key_policy), known_hosts=args.known_hosts,
         ssh_config=args.ssh_config, forks=args.forks,
+        teamviewer=PerRun(cli_teamviewer.api_access(args)),
     )  # fmt: skip
     return run_worker(WorkerOptions(db=db, settings=settings, concurrency=args.concurrency,
                                     exit_when_idle=args.exit_when_idle,

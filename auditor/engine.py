@@ -31,6 +31,7 @@ from auditor.model import Check, Finding, HostResult, InventoryProblem, Stage, T
 from auditor.payload import parse_output
 from auditor.payload.delivery import delivery_for
 from auditor.profile import Plan, Profile, plan_for
+from auditor.teamviewer.directory import MspDevices
 from auditor.transports.base import StartSignal, Transport
 
 TransportFactory = Callable[[Target], Transport]
@@ -112,9 +113,11 @@ class Engine:
         *,
         forks: int = 50,
         events: EngineEvents | None = None,
+        msp: MspDevices | None = None,
     ) -> None:
         if forks < 1:
             raise ValueError("forks must be at least 1")
+        self._msp = msp or MspDevices()  # the MSP's managed TeamViewer devices, fetched per run
         self._profile = profile
         self._transport_for = transport_for
         self._forks = forks
@@ -157,6 +160,7 @@ class Engine:
                 host_address=target.address,
                 observed_at=now_iso(),
                 user=target.user,
+                msp=self._msp,
             )
             checks = judge_checks(plan, observations, ctx)
             progress.stage, reason = Stage.JUDGED, "audit complete"

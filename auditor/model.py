@@ -393,3 +393,6 @@ class RunResult:
     # The site values the verdicts depend on, so a report re-rendered from JSON judges alike.
     expected_networks: tuple[str, ...] = ()
     reflector: str | None = None
+    # What the run knew of the MSP's TeamViewer company (teamviewer/directory.py, record()):
+    # state checked/failed/not_checked, devices, error, source. None: older results.
+    teamviewer_api: Mapping[str, JSONValue] | None = None

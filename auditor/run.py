@@ -30,6 +30,7 @@ from auditor.profile import Profile
 from auditor.report.survey import SurveyNote
 from auditor.report.write import write_reports
 from auditor.results.io import write_results
+from auditor.teamviewer.api import ApiAccess, msp_devices
 from auditor.transports.registry import Transports, TransportSettings
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ class RunOptions:
     db: str | None = None  # history store URL; None = the default (history/store.py)
     history: bool = True  # --no-history: nothing read or written
     metrics: Path | None = None  # Prometheus textfile
+    teamviewer_api: ApiAccess | None = None  # cross-check the MSP's managed TeamViewer devices
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +159,9 @@ def _audit(
     survey: SurveyNote | None = None,
 ) -> RunOutcome:
     clock = time.monotonic()
-    run = new_run(profile, tuple(options.inventories), load)
+    msp = msp_devices(options.teamviewer_api)  # once per run, before any host is judged
+    run = dataclasses.replace(new_run(profile, tuple(options.inventories), load),
+                              teamviewer_api=msp.record())  # fmt: skip
     recorder = None
     if store is not None:
         store.interrupt_stale()
@@ -167,7 +171,7 @@ def _audit(
     try:
         with Transports(transports, forks=options.forks) as make:
             engine = Engine(profile, make, forks=options.forks,
-                            events=Fanout(events, recorder, finished))  # fmt: skip
+                            events=Fanout(events, recorder, finished), msp=msp)  # fmt: skip
             hosts = asyncio.run(engine.run(load.targets, load.problems))
         if recorder is not None:
             recorder.record_rest(hosts)
@@ -181,10 +185,13 @@ def _audit(
         run, finished_at=now_iso(), hosts=tuple(sorted(hosts, key=lambda h: (h.customer, h.name)))
     )
     warnings: tuple[str, ...] = ()
+    if msp.state == "failed":
+        warnings += (f"teamviewer api: {msp.error}; the TeamViewer Hosts' assignment to the "
+                     "MSP's company was not cross-checked",)  # fmt: skip
     changes = None
     if store is not None and recorder is not None:
-        warnings = tuple(f"history: host not recorded: {f}" for f in recorder.failures)
-        store.finish_run(run, status="interrupted" if warnings else "complete")
+        warnings += tuple(f"history: host not recorded: {f}" for f in recorder.failures)
+        store.finish_run(run, status="interrupted" if recorder.failures else "complete")
         changes = store.changes(run.run_id)
     publish(run, options, changes, time.monotonic() - clock, survey)
     return RunOutcome(run, options.out_dir, changes, store.shown if store else None, warnings,

@@ -132,6 +132,7 @@ def to_document(run: RunResult) -> dict[str, Any]:
                 "checks": [_check_info_doc(info) for info in run.checks],
                 "expected_networks": list(run.expected_networks),
                 "reflector": run.reflector,
+                **({"teamviewer_api": dict(run.teamviewer_api)} if run.teamviewer_api else {}),
             },
             "inventory_sources": list(run.inventory_sources),
         },
@@ -300,6 +301,7 @@ def from_document(doc: object, source: str = "results") -> RunResult:
         ),
         expected_networks=tuple(run["profile"]["expected_networks"]),
         reflector=run["profile"]["reflector"],
+        teamviewer_api=run["profile"].get("teamviewer_api"),
         inventory_sources=tuple(run["inventory_sources"]),
         hosts=tuple(host_from(host) for host in doc["hosts"]),
         problems=tuple(

@@ -16,7 +16,8 @@ import asyncio
 import dataclasses
 import os
 import socket
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from auditor.history.jobs import Claim, ScheduledRuns, site_problem
 from auditor.inventory import load_inventory
 from auditor.model import HostResult
 from auditor.profile.load import profile_from_text
+from auditor.teamviewer.api import PerRun
 from auditor.transports.registry import Transports, settings_for
 from auditor.transports.ssh import HostKeyPolicy
 
@@ -42,6 +44,8 @@ class WorkerSettings:
     ssh_config: str | None = None
     forks: int = 50  # hosts of one job audited at once
     name: str = ""  # site/host:pid, set by the worker
+    # The MSP's managed TeamViewer devices, fetched once per run (--teamviewer-api-token-file)
+    teamviewer: PerRun = field(default_factory=lambda: PerRun(None))
 
     def vantage(self) -> dict[str, Any]:
         return {"site": self.site, "worker": self.name, "auditor_version": __version__}
@@ -98,8 +102,11 @@ async def _audit(runs: ScheduledRuns, settings: WorkerSettings, claim: Claim) ->
     if targets:
         transports = settings_for(profile.timeouts, settings.host_key_policy,
                                   settings.ssh_config, settings.known_hosts)  # fmt: skip
+        msp = await asyncio.to_thread(settings.teamviewer.get, claim.run_id)
+        if msp.state == "failed":
+            _say(f"teamviewer api: {msp.error}; assignment to the MSP not cross-checked")
         with Transports(transports, forks=settings.forks) as make:
-            engine = Engine(profile, make, forks=settings.forks, events=stamped)
+            engine = Engine(profile, make, forks=settings.forks, events=stamped, msp=msp)
             results = await engine.run(targets, problems)
         for result in results:  # unusable inventory entries: reported, never contacted
             if result.name not in stamped.seen:
@@ -114,6 +121,10 @@ async def _audit(runs: ScheduledRuns, settings: WorkerSettings, claim: Claim) ->
             for p in load.problems if not p.host]  # fmt: skip
     runs.finish(claim, problems=own)
     return "done"
+
+
+def _say(line: str) -> None:
+    print(f"auditor: {line}", file=sys.stderr, flush=True)
 
 
 def worker_name(site: str) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -71,16 +72,41 @@ def fetch_managed_devices(
             http.close()
 
 
-def msp_devices(token: Secret | None, base_url: str = DEFAULT_URL) -> MspDevices:
+@dataclass(frozen=True, slots=True)
+class ApiAccess:
+    """How to ask the MSP's TeamViewer company: its API token and the API's base URL."""
+
+    token: Secret
+    url: str = DEFAULT_URL
+
+
+def msp_devices(access: ApiAccess | None) -> MspDevices:
     """The run's view of the MSP's company: fetched, failed (why), or not asked (no token)."""
-    if token is None:
+    if access is None:
         return MspDevices()
-    source = shown_url(base_url)
+    source = shown_url(access.url)
     try:
-        found = fetch_managed_devices(token, base_url)
+        found = fetch_managed_devices(access.token, access.url)
     except ApiError as exc:
         return MspDevices("failed", error=str(exc), source=source)
     return MspDevices("checked", tuple(found), source=source)
+
+
+class PerRun:
+    """A worker's managed-device lists, fetched once per run (a run's jobs share one list)."""
+
+    KEEP = 4  # runs remembered; older ones are fetched again if a late job comes
+
+    def __init__(self, access: ApiAccess | None) -> None:
+        self._access = access
+        self._lists: dict[str, MspDevices] = {}
+
+    def get(self, run_id: str) -> MspDevices:
+        if run_id not in self._lists:
+            while len(self._lists) >= self.KEEP:
+                del self._lists[next(iter(self._lists))]
+            self._lists[run_id] = msp_devices(self._access)
+        return self._lists[run_id]
 
 
 def _get(
