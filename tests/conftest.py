@@ -22,7 +22,8 @@ nossh       no sshd: port 22 refused
 hang        authenticates, then hangs (ForceCommand sleep 3600)
 udp5938     UDP 5938 dropped upstream, at the customer's edge (silence)
 behind      SSH reachable only from ``good`` (audited through it as jump host)
-sudonp      ``audit`` may sudo without a password; TeamViewer Host running
+sudonp      ``audit`` may sudo without a password; TeamViewer Host running, assigned to
+            another company (not on the MSP's device list of the emulated TeamViewer API)
 sudopw      ``audit`` may sudo with its password; TeamViewer Host installed, stopped
 tvclient    the full TeamViewer client (package ``teamviewer``) running
 ws          a workstation with TeamViewer Host running
@@ -39,7 +40,8 @@ winuac      Windows over HTTPS (lab CA, ``ansible_winrm_ca_trust_path``): UAC fi
 windomain   Windows, HTTP Basic (unencrypted), a Domain Admin; the hijacking resolver;
             the full TeamViewer client
 winnoadm    Windows: the account is not in Administrators; TeamViewer not installed
-winrid500   Windows: the built-in Administrator with FilterAdministratorToken = 1
+winrid500   Windows: the built-in Administrator with FilterAdministratorToken = 1; its
+            TeamViewer Host runs but is marked unmanaged
 winself     Windows over HTTPS with a self-signed certificate nobody trusts
 win401      Windows: the inventory's password is wrong (HTTP 401)
 windeny     Windows: the login works, WinRM denies the account ("Access is denied")
@@ -144,7 +146,7 @@ TEST_SPEC = LabSpec(
         HostSpec("windomain", CUSTOMER, resolvers=(RESOLVER_HIJACK,), teamviewer="client",
                  windows=WindowsSpec(admin="domain_admin", auth=("basic",))),
         HostSpec("winnoadm", CUSTOMER, windows=WindowsSpec(admin="not_admin")),
-        HostSpec("winrid500", CUSTOMER, teamviewer="running",
+        HostSpec("winrid500", CUSTOMER, teamviewer="running", teamviewer_managed="unmanaged",
                  windows=WindowsSpec(admin="rid500_filtered")),
         HostSpec("winself", CUSTOMER, windows=WindowsSpec(scheme="https",
                                                           certificate="self-signed")),

@@ -22,7 +22,16 @@ from auditor.lab import firewall, netns, pki, procs, services, state
 from auditor.lab.inventory import write_known_hosts
 from auditor.lab.keys import ClientKeys, client_keys, make_client_keys
 from auditor.lab.procs import Proc
-from auditor.lab.spec import MSP_ADDR, RESOLVER_GOOD, HostSpec, LabError, LabSpec, site_gateway
+from auditor.lab.spec import (
+    MSP_ADDR,
+    RESOLVER_GOOD,
+    TV_API,
+    TV_API_PORT,
+    HostSpec,
+    LabError,
+    LabSpec,
+    site_gateway,
+)
 from auditor.model import Role, Secret
 
 LISTEN_TIMEOUT_S = 10.0
@@ -100,6 +109,16 @@ class Lab:
     def site_known_hosts(self, site: int) -> Path:
         """known_hosts as site ``site``'s worker sees its hosts: LAN address, port 22."""
         return self.state_dir / f"known_hosts.site{site}"
+
+    @property
+    def tvapi_url(self) -> str:
+        """The emulated TeamViewer Web API (``--teamviewer-api-url``), reached from the lab."""
+        return f"http://{TV_API}:{TV_API_PORT}"
+
+    @property
+    def tvapi_token_file(self) -> Path:
+        """The MSP company's API token for this lab (``--teamviewer-api-token-file``)."""
+        return self.state_dir / "tvapi.token"
 
     @property
     def ca_cert(self) -> Path:
@@ -258,6 +277,7 @@ class Lab:
         waits = [
             *services.start_resolvers(self.inet_ns, self.state_dir),
             services.start_internet(self.inet_ns, made, self.state_dir),
+            services.start_tvapi(self.inet_ns, self.spec, self.state_dir),
         ]
         pubs = []
         lan: dict[str, str] = {}  # host key by name, for the site workers' known_hosts

@@ -17,12 +17,13 @@ from __future__ import annotations
 import importlib.util
 import json
 import pwd
+import secrets
 import shlex
 import subprocess
 import sys
 from pathlib import Path
 
-from auditor.lab import chroot, hostfs, procs
+from auditor.lab import chroot, hostfs, procs, tvapi
 from auditor.lab.pki import Pki
 from auditor.lab.procs import Proc
 from auditor.lab.spec import (
@@ -39,10 +40,13 @@ from auditor.lab.spec import (
     RESOLVER_SERVFAIL,
     ROGUE_TLS,
     TV_ADDRS,
+    TV_API,
+    TV_API_PORT,
     TV_PORTS,
     WINDOWS_PASSWORD,
     HostSpec,
     LabError,
+    LabSpec,
 )
 from auditor.model import Secret
 
@@ -277,6 +281,20 @@ def start_internet(ns: str, pki: Pki, state_dir: Path) -> tuple[Proc, list[Socke
     sockets += [("tcp", ROGUE_TLS, 443), ("udp", RESOLVER_SERVFAIL, 53)]
     sockets += [("tcp", RESOLVER_SERVFAIL, 53)]
     return proc, sockets
+
+
+def start_tvapi(ns: str, spec: LabSpec, state_dir: Path) -> tuple[Proc, list[Socket]]:
+    """The emulated TeamViewer Web API on ``TV_API``: the MSP company's devices in this lab,
+    three to a page, behind a token of this lab (``tvapi.token``, 0600)."""
+    token = state_dir / "tvapi.token"
+    token.touch(mode=0o600)
+    token.write_text(secrets.token_urlsafe(24) + "\n", encoding="ascii")
+    devices = state_dir / "tvapi-devices.json"
+    devices.write_text(json.dumps(tvapi.msp_devices(spec), indent=1), encoding="utf-8")
+    argv = [sys.executable, "-m", "auditor.lab.tvapi", "--listen", f"{TV_API}:{TV_API_PORT}",
+            "--token-file", str(token), "--devices", str(devices), "--page-size", "3"]  # fmt: skip
+    proc = procs.start("tvapi", ns, argv, state_dir / "tvapi.log")
+    return proc, [("tcp", TV_API, TV_API_PORT)]
 
 
 def reflector_argv() -> list[str] | None:

@@ -72,6 +72,10 @@ REFLECTOR_PORTS = (5938, 443, 80)  # the product's reflector, UDP and TCP
 
 ROGUE_TLS = "203.0.113.66"  # TLS on 443 with a certificate from a CA no host trusts
 
+# The emulated TeamViewer Web API (lab/tvapi.py): the MSP company's managed devices, plain HTTP
+TV_API = "203.0.113.140"
+TV_API_PORT = 8080
+
 # Names the good resolver knows; the same names are the SANs of both certificates.
 LAB_NAMES: Mapping[str, str] = MappingProxyType(
     {
@@ -83,7 +87,7 @@ LAB_NAMES: Mapping[str, str] = MappingProxyType(
     }
 )
 TV_ADDRS = (TV_ROUTER1, TV_MASTER1, TV_GET, TV_ROUTER2)
-INET_ADDRS = (*TV_ADDRS, REFLECTOR, *RESOLVERS, ROGUE_TLS)
+INET_ADDRS = (*TV_ADDRS, REFLECTOR, *RESOLVERS, ROGUE_TLS, TV_API)
 
 AUDIT_USER = "audit"  # the one machine-wide password user the lab may create
 

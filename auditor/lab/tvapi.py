@@ -8,7 +8,8 @@ emulated: what the real API returns for a real company is not verified here
 (README).
 
 ``python -m auditor.lab.tvapi --listen ADDR:PORT --token-file F --devices F.json``
-serves in a lab namespace; :func:`serve` runs it in a thread (tests, loopback).
+serves in a lab namespace (every lab runs one on ``TV_API``, listing
+:func:`msp_devices`); :func:`serve` runs one in a thread (tests, loopback).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -24,6 +26,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from auditor.lab.hostfs import client_id, management_id
+from auditor.lab.spec import LabSpec
+from auditor.lab.windows_host import client_id as windows_client_id
 
 PATH = "/api/v1/managed/devices"
 
@@ -38,6 +44,7 @@ class Behaviour:
     slow_s: float = 0.0
     fail_with: int | None = None  # every request answers this status
     requests: list[str] = field(default_factory=list)  # the paths asked, for the tests
+    log: bool = False  # one line per answer on stderr: path and status, never a header
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -71,6 +78,9 @@ def _handler(behaviour: Behaviour) -> type[BaseHTTPRequestHandler]:
             return self._send(200, {"resources": page, "nextPaginationToken": token})
 
         def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+            if behaviour.log:
+                print(f"tvapi: GET {urlsplit(self.path).path} -> {status}", file=sys.stderr,
+                      flush=True)  # fmt: skip
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -105,17 +115,45 @@ def serve(behaviour: Behaviour, address: str = "127.0.0.1", port: int = 0) -> Th
     return server
 
 
+def msp_devices(spec: LabSpec) -> list[dict[str, Any]]:
+    """The MSP company's managed devices for a lab: every lab host whose TeamViewer is
+    assigned to the MSP (hostfs.management_id), plus a few devices of other customers, so
+    the list spans several pages and holds more than the lab."""
+    found: list[dict[str, Any]] = []
+    for host in spec.hosts:
+        if host.teamviewer == "absent" or host.teamviewer_managed != "msp":
+            continue
+        ident = management_id(host)
+        client = windows_client_id(host.name) if host.windows else client_id(host)
+        found.append({"id": (ident or "").strip("{}"), "name": host.name,
+                      "teamviewerId": int(client), "isOnline": host.teamviewer == "running",
+                      "teamviewerPolicyId": LAB_POLICY})  # fmt: skip
+    for n in range(5):
+        found.append({"id": f"0c0ffee0-0000-4000-8000-00000000000{n}", "name": f"elsewhere-{n}",
+                      "teamviewerId": 1_900_000_000 + n, "isOnline": False})  # fmt: skip
+    return found
+
+
+LAB_POLICY = "b9f1e5a2-1ab0-4c3b-8a52-0000000000aa"  # the MSP's TeamViewer policy, stand-in
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m auditor.lab.tvapi", description=__doc__)
     parser.add_argument("--listen", required=True, metavar="ADDR:PORT")
     parser.add_argument("--token-file", type=Path, required=True)
     parser.add_argument("--devices", type=Path, required=True, help="JSON list of devices")
     parser.add_argument("--page-size", type=int, default=2)
+    parser.add_argument("--throttle-first", type=int, default=0,
+                        help="answer the first N requests 429 with Retry-After")  # fmt: skip
+    parser.add_argument("--retry-after", type=int, default=1, metavar="S")
+    parser.add_argument("--slow", type=float, default=0.0, metavar="S",
+                        help="wait S seconds before each answer")  # fmt: skip
     args = parser.parse_args(argv)
     address, port = args.listen.rsplit(":", 1)
     behaviour = Behaviour(token=args.token_file.read_text(encoding="utf-8").strip(),
                           devices=json.loads(args.devices.read_text(encoding="utf-8")),
-                          page_size=args.page_size)  # fmt: skip
+                          page_size=args.page_size, throttle_first=args.throttle_first,
+                          retry_after_s=args.retry_after, slow_s=args.slow, log=True)  # fmt: skip
     server = ThreadingHTTPServer((address, int(port)), _handler(behaviour))
     server.serve_forever()
     return 0

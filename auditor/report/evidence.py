@@ -313,6 +313,7 @@ def _teamviewer(evidence: Mapping[str, Any], words: Words, tz: tzinfo) -> Eviden
     client_id = evidence.get("client_id")
     facts.append(Fact(words.t("fact.client_id"), "" if client_id else words.t("fact.not_read"),
                       text(client_id) if client_id else ""))  # fmt: skip
+    facts += _enrollment_facts(evidence, words)
     if evidence.get("binaries"):
         facts.append(
             Fact(
@@ -324,6 +325,37 @@ def _teamviewer(evidence: Mapping[str, Any], words: Words, tz: tzinfo) -> Eviden
     if evidence.get("config_via"):
         facts.append(Fact(words.t("fact.config_via"), "", text(evidence.get("config_via"))))
     return Evidence(tuple(f for f in facts if f.text or f.raw), ())
+
+
+def _enrollment_facts(evidence: Mapping[str, Any], words: Words) -> list[Fact]:
+    """The host's own device-management record, and what the MSP's device list said of it."""
+    facts = []
+    management = evidence.get("management")
+    if isinstance(management, Mapping):
+        ident = management.get("management_id")
+        if management.get("unmanaged"):
+            facts.append(
+                Fact(words.t("fact.management"), words.t("fact.unmanaged"), text(ident or ""))
+            )
+        elif ident:
+            facts.append(Fact(words.t("fact.management"), words.t("fact.managed"), text(ident)))
+        else:
+            facts.append(Fact(words.t("fact.management"), words.t("fact.unassigned")))
+    assignment = evidence.get("assignment")
+    if isinstance(assignment, Mapping):
+        state, label = assignment.get("state"), words.t("fact.assignment")
+        if state == "msp":
+            device = assignment.get("device") or {}
+            said = words.t("fact.assignment_msp", name=text(device.get("name") or "", 100))
+            policy = device.get("policy_id")
+            facts.append(Fact(label, said, f"policy {text(policy)}" if policy else ""))
+        elif state == "other_company":
+            said = words.t("fact.assignment_other", devices=assignment.get("msp_devices") or 0)
+            facts.append(Fact(label, said))
+        elif state == "not_checked":
+            facts.append(Fact(label, words.t("fact.assignment_not_checked"),
+                              text(assignment.get("why") or "")))  # fmt: skip
+    return facts
 
 
 def _generic(evidence: Mapping[str, Any], words: Words, tz: tzinfo) -> Evidence:

@@ -17,7 +17,7 @@ from auditor.names import ascii_slug
 from auditor.report.changes import counts_text
 from auditor.report.evidence import text
 from auditor.report.finding import HostFinding, Segment, describe
-from auditor.report.view import ReportOptions, credential_since, problems_first
+from auditor.report.view import ReportOptions, credential_since, problems_first, teamviewer_api_line
 from auditor.report.when import local_time, parse
 from auditor.report.words import Words
 
@@ -114,6 +114,7 @@ class OverviewView:
     not_audited: tuple[str, ...]  # a scheduled run's gaps, one line per site and customer
     security: tuple[SecurityLine, ...] = ()  # changed host keys, interception, hijacked DNS...
     history: bool = False  # the run was compared with history: show the changes column
+    teamviewer_api: str | None = None  # was "assigned" proven to be "assigned to us"?
 
 
 def _open_text(words: Words, count: int) -> str:
@@ -200,4 +201,5 @@ def overview_view(
         problems=tuple(text(p.one_line(), 1000) for p in run.problems if not p.not_audited),
         not_audited=tuple(text(p.message, 1000) for p in run.problems if p.not_audited),
         history=options.changes is not None,
+        teamviewer_api=teamviewer_api_line(run, words),
     )

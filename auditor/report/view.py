@@ -282,6 +282,7 @@ class CustomerView:
     changes: ChangesView | None = None  # "Seit dem letzten Lauf", from history
     survey: SurveyView | None = None  # "Bestandsaufnahme vor Vertragsbeginn"
     not_audited: tuple[str, ...] = ()  # hosts a site's worker did not audit in this run
+    teamviewer_api: str | None = None  # was "assigned" proven to be "assigned to us"?
 
     @property
     def good(self) -> bool:
@@ -334,4 +335,19 @@ def customer_view(
         survey=survey_view(options.survey, words),
         not_audited=tuple(text(p.message, 1000) for p in run.problems
                           if p.not_audited and p.customer == customer),
+        teamviewer_api=teamviewer_api_line(run, words),
     )  # fmt: skip
+
+
+def teamviewer_api_line(run: RunResult, words: Words) -> str | None:
+    """Whether the run proved the TeamViewer Hosts' assignment to *us* (the MSP's device list),
+    in words; None when the run has no teamviewer check or does not say (older results)."""
+    record = run.teamviewer_api
+    if not record or not any(info.kind == "teamviewer" for info in run.checks):
+        return None
+    state = record.get("state")
+    if state == "checked":
+        return words.t("ui.teamviewer_api_checked", devices=record.get("devices") or 0)
+    if state == "failed":
+        return words.t("ui.teamviewer_api_failed", error=text(record.get("error") or "", 300))
+    return words.t("ui.teamviewer_api_not_checked")

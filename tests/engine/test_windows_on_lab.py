@@ -33,7 +33,7 @@ JUDGED: dict[str, dict[str, str]] = {
     "windomain": {**UNRESOLVED, "teamviewer": "fail", "dns_udp": "fail", "dns_tcp": "fail",
                   "dns_system": "fail"},
     "winnoadm": {"admin": "fail", "teamviewer": "fail"},
-    "winrid500": {"admin": "fail"},
+    "winrid500": {"admin": "fail", "teamviewer": "fail"},  # its Host is marked unmanaged
 }  # fmt: skip
 # host -> (check, code, evidence that must be there)
 CODES = [
@@ -45,6 +45,8 @@ CODES = [
     ("winuac", "teamviewer", "teamviewer.service_stopped",
      {"start_mode": "Disabled", "product": "TeamViewer Host", "running": False}),
     ("winuac", "tcp_5938", "tcp.filtered", {}),
+    ("winrid500", "teamviewer", "teamviewer.not_enrolled",
+     {"running": True, "product": "TeamViewer Host"}),
     ("windomain", "admin", "admin.token_admin", {"domain_admins": True, "account": "domain"}),
     ("windomain", "teamviewer", "teamviewer.full_client", {"product": "TeamViewer"}),
     ("windomain", "dns_udp", "dns.sinkhole", {"resolvers_from": "adapters"}),
