@@ -43,6 +43,9 @@ def audit_command(lab: Lab, inventory: Path, out_dir: Path) -> list[str]:
         "--out", str(out_dir),
         "--db", f"sqlite:///{DEMO_HISTORY.resolve()}",
         "--metrics", str(out_dir / "auditor.prom"),
+        # the MSP's own TeamViewer company, as the lab's emulated Web API serves it
+        "--teamviewer-api-token-file", str(lab.tvapi_token_file),
+        "--teamviewer-api-url", lab.tvapi_url,
     ]  # fmt: skip
 
 
