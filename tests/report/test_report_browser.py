@@ -45,7 +45,7 @@ def test_customer_report_reads_verdict_first_then_devices_fixes_and_evidence(
     assert headers[4:] == ["TeamViewer Host", "5938 TCP", "5938 UDP", "80 TCP", "443 TCP",
                            "TLS 443", "DNS UDP", "DNS TCP", "DNS System", "Admin-Zugang"]  # fmt: skip
     titles = [h.get_attribute("title") for h in page.locator("#devices thead th[data-check]").all()]
-    assert titles[0] == "TeamViewer Host installiert und aktiv", "the profile's full title"
+    assert titles[0] == "TeamViewer Host installiert, aktiv und uns zugewiesen", "the full title"
 
     kasse = page.locator('tr.device[data-host="kasse"]')
     assert kasse.locator('td[data-check="tcp_5938"]').inner_text() == "✘ nicht erfüllt"

@@ -11,11 +11,14 @@ import pytest
 from auditor.lab.tvapi import Behaviour, serve
 from auditor.model import Secret
 from auditor.teamviewer.api import (
+    ApiAccess,
     ApiError,
     ApiTokenRefused,
-    ManagedDevice,
+    PerRun,
     fetch_managed_devices,
+    msp_devices,
 )
+from auditor.teamviewer.directory import ManagedDevice, MspDevices
 
 TOKEN = "12345678-Planted-Api-Token-abcdef"
 DEVICES = [
@@ -91,3 +94,26 @@ def test_a_server_error_is_retried_then_reported(api: tuple[Behaviour, str]) -> 
 def test_nothing_listening_is_one_line() -> None:
     with pytest.raises(ApiError, match=r"ConnectionError"):
         fetch_managed_devices(Secret(TOKEN), "http://127.0.0.1:9", timeout_s=2)
+
+
+def test_a_run_fetches_once_and_says_what_it_knows(api: tuple[Behaviour, str]) -> None:
+    behaviour, url = api
+    assert msp_devices(None) == MspDevices()  # no token: nothing asked, "not_checked"
+    lists = PerRun(ApiAccess(Secret(TOKEN), url))
+    first = lists.get("run-1")
+    assert lists.get("run-1") is first and len(behaviour.requests) == 3  # one fetch per run
+    assert first.record() == {"state": "checked", "devices": 5, "error": None, "source": url}
+    found = first.find("{6F1C0D6E-0000-4000-8000-000000000003}", None)  # braces, upper case
+    assert found is not None and found.name == "dev3"
+    assert first.find(None, "1100000004") == first.devices[4]  # by ClientID
+    assert first.find("0000", "99") is None
+    refused = msp_devices(ApiAccess(Secret("wrong-token"), url + "/"))
+    assert refused.state == "failed" and refused.devices == ()
+    assert "(401)" in str(refused.error) and "wrong-token" not in repr(refused)
+
+
+def test_errors_name_the_api_without_user_info(api: tuple[Behaviour, str]) -> None:
+    _, url = api
+    with_user = url.replace("http://", "http://someone:Pass-In-Url@")
+    failed = msp_devices(ApiAccess(Secret("wrong-token"), with_user))
+    assert failed.source == url and "Pass-In-Url" not in str(failed.error)
