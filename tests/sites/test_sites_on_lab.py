@@ -143,7 +143,9 @@ def _results(fleet: Fleet) -> dict[str, Any]:
 
 def test_a_run_across_two_sites_survives_a_killed_worker(fleet: Fleet) -> None:
     scheduler = fleet.schedule("--deadline", "150s", "--wait")
-    sued = fleet.worker(2, "--exit-when-idle")
+    api = ("--teamviewer-api-token-file", str(fleet.lab.tvapi_token_file),
+           "--teamviewer-api-url", fleet.lab.tvapi_url)  # fmt: skip
+    sued = fleet.worker(2, "--exit-when-idle", *api)  # sued proves the MSP's assignment
     first = fleet.worker(1, "--forks", "1")  # one host at a time: n1, then the slow n2
     second = None
     try:
@@ -176,6 +178,10 @@ def test_a_run_across_two_sites_survives_a_killed_worker(fleet: Fleet) -> None:
     assert hosts["n2"]["stage"] != "judged"  # it hung after login: never a verdict
     tcp = {c["id"]: c["verdict"] for c in hosts["s2"]["checks"]}
     assert tcp["tcp_5938"] == "fail"
+    assignment = {name: next(c for c in h["checks"] if c["id"] == "teamviewer")["evidence"]
+                  .get("assignment", {}) for name, h in hosts.items() if h["stage"] == "judged"}  # fmt: skip
+    assert assignment["s1"]["state"] == "msp" and assignment["s1"]["device"]["name"] == "s1"
+    assert assignment["n1"]["state"] == "not_checked"  # the nord workers have no token
     index = (fleet.work / "out" / "index.html").read_text(encoding="utf-8")
     assert NORD in index and SUED in index and 'id="not-audited"' not in index
     assert fleet.query("SELECT status FROM runs") == [("complete",)]
