@@ -2,8 +2,9 @@
 
 node_exporter's textfile collector reads the file; monitoring then alerts
 when a customer degrades (``auditor_host_compliant == 0``), a check fails
-(``auditor_check_verdict{verdict="fail"} == 1``) or the nightly audit did not
-run (``time() - auditor_last_success_timestamp_seconds > 26 * 3600``). The
+(``auditor_check_verdict{verdict="fail"} == 1``), the TeamViewer API token stopped
+working (``auditor_teamviewer_api_cross_check{state="failed"} == 1``) or the nightly audit
+did not run (``time() - auditor_last_success_timestamp_seconds > 26 * 3600``). The
 file is written atomically by prometheus_client (temp file, then rename), and
 only after a run completed: a run that did not complete leaves the last
 good file, so its timestamp ages and the alert fires. Label values are the
@@ -56,6 +57,13 @@ def write_metrics(run: RunResult, path: Path, *, exit_code: int, duration_s: flo
           registry=registry).set(finished)  # fmt: skip
     Gauge("auditor_run_exit_code", "Exit code of the last completed run (README)",
           registry=registry).set(exit_code)  # fmt: skip
+    if run.teamviewer_api:  # an expired API token must not go unnoticed night after night
+        api = Gauge("auditor_teamviewer_api_cross_check",
+                    "1 for how the last run cross-checked TeamViewer assignments with the "
+                    "MSP's device list (checked, failed, not_checked), else 0",
+                    ["state"], registry=registry)  # fmt: skip
+        for state in ("checked", "failed", "not_checked"):
+            api.labels(state).set(int(run.teamviewer_api.get("state") == state))
     Info("auditor_run", "The last completed run", registry=registry).info(
         {"run_id": run.run_id, "profile": run.profile_name,
          "profile_version": run.profile_version, "auditor_version": __version__}

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
 from auditor.lab import Lab, procs
 from auditor.lab.spec import TV_API
@@ -63,6 +64,16 @@ def assert_token_nowhere(audit: Audit, work: Path, token: str) -> None:
             assert token not in repr(db.execute(f'select * from "{table}"').fetchall())
 
 
+def cross_check_metric(audit: Audit) -> str:
+    """The state the Prometheus textfile says is 1 (parsed by prometheus_client)."""
+    text = (audit.out_dir / "auditor.prom").read_text(encoding="utf-8")
+    ones = [sample.labels["state"] for family in text_string_to_metric_families(text)
+            if family.name == "auditor_teamviewer_api_cross_check"
+            for sample in family.samples if sample.value == 1]  # fmt: skip
+    assert len(ones) == 1, ones
+    return ones[0]
+
+
 def overview_line(audit: Audit) -> str:
     page = (audit.out_dir / "index.html").read_text(encoding="utf-8")
     found = re.search(r'id="meta-teamviewer-api">([^<]*)<', page)
@@ -94,6 +105,7 @@ def test_with_the_msps_token_each_host_is_judged_against_the_msps_devices(
     unmanaged = teamviewer(audit, "winrid500")
     assert [f["code"] for f in unmanaged["findings"]] == ["teamviewer.not_enrolled"]  # type: ignore[attr-defined]
     assert "mit unserem TeamViewer-Konto abgeglichen" in overview_line(audit)
+    assert cross_check_metric(audit) == "checked"
     page = (audit.out_dir / "testkunde-gmbh.html").read_text(encoding="utf-8")
     assert "einem anderen Unternehmen zugewiesen" in page  # sudonp's finding, in words
     assert "in unserer TeamViewer-Geräteliste als „good“" in html.unescape(page)
@@ -133,6 +145,7 @@ def test_a_refused_token_is_said_once_and_never_passes_a_required_check(
     check = teamviewer(audit, "good")
     assert check["verdict"] == "inconclusive" and "could not be fetched" in str(check["reason"])
     assert "nicht abrufbar" in overview_line(audit)
+    assert cross_check_metric(audit) == "failed"  # monitoring sees the token stop working
     assert_token_nowhere(audit, tmp_path, "Wrong-Token-7f3a9c41")
 
 
