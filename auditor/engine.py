@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from auditor.errors import HostKeyChanged, TransportError
+from auditor.judge.endpoints import diagnostic_notes, diagnostics
 from auditor.judge.evidence import Context
 from auditor.judge.host import judge_checks, unaudited_checks
 from auditor.judge.stage import (
@@ -27,7 +28,7 @@ from auditor.judge.stage import (
     inventory_finding,
     transport_finding,
 )
-from auditor.model import Check, Finding, HostResult, InventoryProblem, Stage, Target
+from auditor.model import Check, Finding, HostResult, InventoryProblem, JSONValue, Stage, Target
 from auditor.payload import parse_output
 from auditor.payload.delivery import delivery_for
 from auditor.profile import Plan, Profile, plan_for
@@ -149,6 +150,7 @@ class Engine:
         progress = _Progress()
         started_at = now_iso()
         checks: tuple[Check, ...] = ()
+        found: dict[str, JSONValue] = {}
         failure: BaseException | None = None
         transport = self._transport_for(target)
         try:
@@ -163,6 +165,7 @@ class Engine:
                 msp=self._msp,
             )
             checks = judge_checks(plan, observations, ctx)
+            found = diagnostics(plan, observations, ctx)
             progress.stage, reason = Stage.JUDGED, "audit complete"
         except TransportError as exc:
             progress.stage, reason, failure = exc.stage, str(exc), exc
@@ -179,7 +182,7 @@ class Engine:
             await transport.close()
         stopped = None if failure is None else self._stopped(failure, progress.stage, target)
         if stopped is not None:
-            checks = unaudited_checks(plan, progress.stage, reason, stopped)
+            checks, found = unaudited_checks(plan, progress.stage, reason, stopped), {}
         access = dict(transport.access)
         return _host_result(
             target,
@@ -192,7 +195,8 @@ class Engine:
             security_finding=progress.security_finding,
             stage_finding=stopped,
             access=access,
-            notes=access_notes(access),
+            notes=(*access_notes(access), *diagnostic_notes(found)),
+            diagnostics=found,
         )
 
     def _stopped(self, failure: BaseException, stage: Stage, target: Target) -> Finding:
@@ -265,6 +269,7 @@ def _host_result(
     stage_finding: Finding | None = None,
     access: Mapping[str, object] | None = None,
     notes: tuple[Finding, ...] = (),
+    diagnostics: Mapping[str, JSONValue] | None = None,
 ) -> HostResult:
     return HostResult(
         name=target.name,
@@ -282,4 +287,5 @@ def _host_result(
         stage_finding=stage_finding,
         access=dict(access or {}),
         notes=notes,
+        diagnostics=dict(diagnostics or {}),
     )

@@ -366,6 +366,9 @@ class HostResult:
     # How the auditor reached the host (address, user, key fingerprint, algorithms): evidence.
     access: Mapping[str, JSONValue] = field(default_factory=dict)
     notes: tuple[Finding, ...] = ()  # severity note: worth acting on, decide nothing
+    # What the judge worked out beside the checks, deciding no verdict, by diagnostic id:
+    # ``teamviewer_endpoints`` (judge/endpoints.py). Empty when none was observed.
+    diagnostics: Mapping[str, JSONValue] = field(default_factory=dict)
 
     @property
     def compliant(self) -> bool:

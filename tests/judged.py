@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from auditor.errors import TransportError
+from auditor.judge.endpoints import diagnostic_notes, diagnostics
 from auditor.judge.evidence import Context
 from auditor.judge.host import judge_checks, unaudited_checks
 from auditor.judge.stage import inventory_finding, transport_finding
@@ -204,7 +205,9 @@ def judged(name: str, *changes: Change, profile: Profile = PROFILE, **where: Any
         observed_at=OBSERVED,
         user=host.user,
     )
-    return _result(host, Stage.JUDGED, "audit complete", judge_checks(plan, doc, ctx))
+    found = diagnostics(plan, doc, ctx)  # as the engine does
+    checks = judge_checks(plan, doc, ctx)
+    return _result(host, Stage.JUDGED, "audit complete", checks, diagnostics=found)
 
 
 def stopped(
@@ -235,6 +238,7 @@ def _result(
     checks: Any,
     found: Any = None,
     security: str | None = None,
+    diagnostics: Mapping[str, Any] | None = None,
 ) -> HostResult:
     return HostResult(
         name=host.name, customer=host.customer, role=host.role, address=host.address,
@@ -242,6 +246,7 @@ def _result(
         started_at=STARTED, duration_s=1.5,
         payload="python" if stage is Stage.JUDGED else None,
         security_finding=security, stage_finding=found,
+        notes=diagnostic_notes(diagnostics or {}), diagnostics=dict(diagnostics or {}),
     )  # fmt: skip
 
 

@@ -41,6 +41,7 @@ _PORT = ("proto", "port")
 _DNS = ("resolver", "transport", "resolv_conf", "resolvers_from")
 _LOGIN = ("user", "observed_at", "via")
 _MGMT = ("address", "port", "connection", "via")
+_ENDPOINTS = ("direct_port", "routers", "answered_direct")
 
 
 CODES: Mapping[str, Code] = {
@@ -187,6 +188,12 @@ CODES: Mapping[str, Code] = {
     ),
     "winrm.certificate_not_checked": Code(_PASS, _MSP, Severity.NOTE, ("address", "port")),
     "winrm.unencrypted": Code(_PASS, _MSP, Severity.NOTE, ("address", "port", "auth")),
+    # the TeamViewer endpoints diagnostic (judge/endpoints.py): how TeamViewer would connect
+    "teamviewer.endpoints_fallback": Code(
+        _PASS, _IT, Severity.NOTE, (*_ENDPOINTS, "port", "answered_port")
+    ),
+    "teamviewer.endpoints_partial": Code(_PASS, _IT, Severity.NOTE, _ENDPOINTS),
+    "teamviewer.endpoints_none": Code(_PASS, _IT, Severity.NOTE, ("routers", "ports")),
     # --- results of an older auditor (schema 1) that carry no codes --------------------
     "result.unexplained": Code(_ERR, _MSP),
 }

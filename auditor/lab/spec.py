@@ -76,6 +76,17 @@ ROGUE_TLS = "203.0.113.66"  # TLS on 443 with a certificate from a CA no host tr
 TV_API = "203.0.113.140"
 TV_API_PORT = 8080
 
+# The rest of what TeamViewer's own connectivity test tries (the profile's
+# teamviewer_endpoints): more routers and the service endpoints, on the same targets.
+TV_MORE_ROUTERS = {
+    f"router{n}.teamviewer.com": (TV_ROUTER1, TV_ROUTER2)[n % 2] for n in range(3, 17)
+}
+TV_SERVICES = {
+    f"{name}.teamviewer.com": TV_GET
+    for name in ("webapi", "login", "meeting", "sso", "download", "configdl", "go", "client",
+                 "feedbackservice")
+}  # fmt: skip
+
 # Names the good resolver knows; the same names are the SANs of both certificates.
 LAB_NAMES: Mapping[str, str] = MappingProxyType(
     {
@@ -83,6 +94,8 @@ LAB_NAMES: Mapping[str, str] = MappingProxyType(
         "router2.teamviewer.com": TV_ROUTER2,
         "master1.teamviewer.com": TV_MASTER1,
         "get.teamviewer.com": TV_GET,
+        **TV_MORE_ROUTERS,
+        **TV_SERVICES,
         REFLECTOR_NAME: REFLECTOR,
     }
 )

@@ -881,8 +881,18 @@ function Get-Jobs($Plan, $Doc) {
     foreach ($kind in @('admin', 'teamviewer')) {
         if ($Plan.ContainsKey($kind)) { Add-Job $jobs $kind $Plan[$kind] }
     }
+    # Items of a diagnostic (not a check) wait until every check's probe is queued: the
+    # pool runs at most 32 at once, and they must never delay a verdict.
+    $later = @()
+    if ($Plan.ContainsKey('diagnostics')) { $later = @($Plan['diagnostics']) }
+    $deferred = New-Object System.Collections.ArrayList
     foreach ($kind in @('tcp', 'udp', 'tls')) {
-        if ($Plan.ContainsKey($kind)) { foreach ($spec in @($Plan[$kind])) { Add-Job $jobs $kind $spec } }
+        if ($Plan.ContainsKey($kind)) {
+            foreach ($spec in @($Plan[$kind])) {
+                if ($later -contains $spec['check']) { [void]$deferred.Add(@{ 'kind' = $kind; 'spec' = $spec }) }
+                else { Add-Job $jobs $kind $spec }
+            }
+        }
     }
     if ($Plan.ContainsKey('dns')) {
         $dns = $Plan['dns']
@@ -905,6 +915,7 @@ function Get-Jobs($Plan, $Doc) {
             Add-Job $jobs 'dns_system' @{ 'check' = $Plan['dns_system']['check']; 'name' = $name }
         }
     }
+    foreach ($job in $deferred) { Add-Job $jobs $job['kind'] $job['spec'] }
     return ,$jobs
 }
 

@@ -5,7 +5,10 @@ The plan document (``Plan.payload_input()``) is the fixed contract between
 per probe kind, each item naming the check it serves, times in seconds
 (float), only applicable checks appear, and it never carries a secret (a
 Plan is built from the profile and the target's role and flags only, never
-its credentials).
+its credentials). Items of a diagnostic (the TeamViewer endpoints) ride in
+the ``tcp`` section under the diagnostic's id, and ``diagnostics`` lists that
+id: they decide no verdict, so a payload that must queue its probes runs
+them last.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ from auditor.model import Role, Target
 from auditor.payload import PLAN_VERSION
 from auditor.payload.delivery import FLAVOUR_OF, Flavour
 from auditor.profile.schema import (
+    ENDPOINTS_ID,
     DnsSpec,
     DnsSystemSpec,
     Profile,
     TcpSpec,
+    TeamviewerEndpoints,
     Timeouts,
     TlsSpec,
     UdpSpec,
@@ -76,6 +81,10 @@ class Plan:
         }
         if self._applicable(TcpSpec):
             doc["tcp"] = self._endpoints(TcpSpec)
+            extra = self._diagnostic(doc["tcp"])
+            if extra:
+                doc["tcp"] += extra
+                doc["diagnostics"] = [ENDPOINTS_ID]  # a payload that queues runs these last
         if self._applicable(UdpSpec):
             doc["udp"] = self._udp()  # empty without a reflector: the judge says inconclusive
         if self._applicable(TlsSpec):
@@ -111,6 +120,27 @@ class Plan:
             {"check": check_id, "host": host, "port": spec.port}
             for check_id, spec in self._applicable(kind)
             for host in spec.targets
+        ]
+
+    @property
+    def endpoints(self) -> TeamviewerEndpoints | None:
+        """The TeamViewer endpoints diagnostic, when this host's payload probes it:
+        the profile asks for it and a TCP check applies here."""
+        if self._applicable(TcpSpec):
+            return self.profile.teamviewer_endpoints
+        return None
+
+    def _diagnostic(self, probed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The diagnostic's TCP items: every endpoint no check's item already connects to."""
+        spec = self.endpoints
+        if spec is None:
+            return []
+        seen = {(item["host"], item["port"]) for item in probed}
+        wanted = dict.fromkeys((host, port) for _, host, port in spec.pairs())
+        return [
+            {"check": ENDPOINTS_ID, "host": host, "port": port}
+            for host, port in wanted
+            if (host, port) not in seen
         ]
 
     def _udp(self) -> list[dict[str, Any]]:

@@ -245,6 +245,63 @@ def _seconds(default: float, doc: str) -> Any:
     return field(default=default, metadata=_m(doc, parse=parse_seconds))
 
 
+# The diagnostic's id: what its plan items name as their check, and its key in
+# ``HostResult.diagnostics``. No profile check may carry it.
+ENDPOINTS_ID = "teamviewer_endpoints"
+# Its probes run beside the contract's (docs/observations.md, "Timing"): bounded so
+# that a plan stays far below the payloads' 256 probes.
+MAX_ENDPOINT_PROBES = 128
+
+
+@dataclass(frozen=True, slots=True)
+class TeamviewerEndpoints:
+    """The endpoints TeamViewer's own connectivity test tries: a diagnostic, not a check.
+
+    TeamViewer connects to its routers on ``router_ports`` in order (5938, then
+    443, then 80) and uses service endpoints (web API, login, downloads) on
+    ``service_ports``. Wherever a TCP check runs, the payload connects to each
+    of them too (pairs a check already probes are not probed twice); the
+    judge says per port how many answered and whether TeamViewer connects
+    directly (the first router port), falls back to a later one, or not at
+    all. It changes no verdict: the contract's per-port checks decide.
+    """
+
+    routers: tuple[str, ...] = field(
+        metadata=_m("TeamViewer router names, tried on every router port", each=parse_host)
+    )
+    router_ports: tuple[int, ...] = field(
+        default=(5938, 443, 80),
+        metadata=_m("router ports in TeamViewer's order: the direct port first", each=parse_port),
+    )
+    services: tuple[str, ...] = field(
+        default=(), metadata=_m("service endpoint names", each=parse_host)
+    )
+    service_ports: tuple[int, ...] = field(
+        default=(443,), metadata=_m("ports of the service endpoints", each=parse_port)
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("routers", "router_ports", "services", "service_ports"):
+            values: tuple[object, ...] = getattr(self, name)
+            twice = sorted({str(v) for v in values if values.count(v) > 1})
+            if twice:
+                raise ValueError(f"{name}: {', '.join(twice)} listed twice")
+        if not self.routers or not self.router_ports:
+            raise ValueError("routers and router_ports must not be empty")
+        if self.services and not self.service_ports:
+            raise ValueError("services need service_ports")
+        probes = len(self.routers) * len(self.router_ports)
+        probes += len(self.services) * len(self.service_ports)
+        if probes > MAX_ENDPOINT_PROBES:
+            raise ValueError(f"{probes} endpoint probes, at most {MAX_ENDPOINT_PROBES}")
+
+    def pairs(self) -> tuple[tuple[str, str, int], ...]:
+        """(role, host, port) of every endpoint, router ports first in their order."""
+        routers = [("router", h, p) for p in self.router_ports for h in self.routers]
+        services = [("service", h, p) for p in self.service_ports for h in self.services]
+        return tuple(dict.fromkeys((*routers, *services)))
+
+
 HOST_SECTIONS_S = 8.0  # admin then TeamViewer, one command at a time (sudo, dpkg, pgrep)
 PAYLOAD_SLACK_S = 2.0  # thread start, the document's JSON, its way back
 
@@ -320,11 +377,17 @@ class Profile:
     expected_networks: tuple[Network, ...] = field(
         default=(), metadata=_m("CIDRs whose DNS answers are no sinkholes", each=parse_network)
     )
+    teamviewer_endpoints: TeamviewerEndpoints | None = field(
+        default=None,
+        metadata=_m("TeamViewer's own endpoints, a diagnostic", spec=TeamviewerEndpoints),
+    )
     source: str = field(default="bundled", metadata=_m("file it came from", internal=True))
 
     def __post_init__(self) -> None:
         if not self.checks:
             raise ValueError("a profile needs at least one check")
+        if self.teamviewer_endpoints is not None and ENDPOINTS_ID in self.checks:
+            raise ValueError(f"{ENDPOINTS_ID} is the diagnostic's id, not a check id")
         lists = {spec.resolv_conf for spec in self.checks.values() if isinstance(spec, DnsSpec)}
         if len(lists) > 1:
             raise ValueError("every dns check must share resolv_conf (one resolver list per host)")

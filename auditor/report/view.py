@@ -31,6 +31,7 @@ from auditor.model import (
     Verdict,
 )
 from auditor.report.changes import ChangesView, changes_view
+from auditor.report.endpoints import DiagnosticView, diagnostic_views
 from auditor.report.evidence import EvidenceRow, Fact, access_facts, endpoint, evidence_of, text
 from auditor.report.finding import Described, HostFinding, Segment, describe, host_findings
 from auditor.report.survey import SurveyNote, SurveyView, survey_view
@@ -117,6 +118,7 @@ class HostView:
     evidence: tuple[EvidenceView, ...]
     # Checks that do not apply to this host, grouped by why: (labels, the reason in words).
     not_applicable: tuple[tuple[str, str], ...] = ()
+    diagnostics: tuple[DiagnosticView, ...] = ()  # decide nothing: the TeamViewer endpoints
 
 
 def problems_first(host: HostResult) -> tuple[bool, int, int, int, str]:
@@ -192,6 +194,7 @@ def host_view(run: RunResult, host: HostResult, index: int, options: ReportOptio
         access=() if customer else access_facts(host.access, words),
         evidence=evidence,
         not_applicable=tuple((", ".join(names), reason) for reason, names in grouped.items()),
+        diagnostics=diagnostic_views(host.diagnostics, words),
     )
 
 

@@ -83,8 +83,9 @@ def finding_doc(item: Finding) -> dict[str, Any]:
 
 
 def host_doc(host: HostResult) -> dict[str, Any]:
-    """One host's entry of the results document (also what the history store keeps)."""
-    return {
+    """One host's entry of the results document (also what the history store keeps);
+    ``diagnostics`` only when the judge made some."""
+    doc: dict[str, Any] = {
         "name": host.name,
         "customer": host.customer,
         "role": host.role.value,
@@ -111,6 +112,9 @@ def host_doc(host: HostResult) -> dict[str, Any]:
             for check in host.checks
         ],
     }
+    if host.diagnostics:
+        doc["diagnostics"] = dict(host.diagnostics)
+    return doc
 
 
 def _check_info_doc(info: CheckInfo) -> dict[str, Any]:
@@ -276,6 +280,7 @@ def host_from(doc: Mapping[str, Any]) -> HostResult:
         stage_finding=finding_from(doc["stage_finding"]) if doc["stage_finding"] else None,
         access=doc["access"],
         notes=tuple(finding_from(f) for f in doc["notes"]),
+        diagnostics=doc.get("diagnostics", {}),  # documents before the diagnostics have none
     )
 
 

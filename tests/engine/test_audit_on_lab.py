@@ -271,3 +271,50 @@ def test_run_leaves_no_stray_traceback(lab_audit: Audit) -> None:
     assert lab_audit.host("hang")["stage"] == "probe"  # the run did have a cut-short host
     assert "never retrieved" not in lab_audit.stderr
     assert "Traceback" not in lab_audit.stderr
+
+
+@pytest.mark.lab
+@pytest.mark.parametrize(
+    ("name", "outcome"),
+    [
+        ("good", "direct"),
+        ("rst443", "direct"),  # 443 refused, but every router answers on 5938
+        ("busybox", "direct"),  # the sh payload, through BusyBox's nc
+        ("winok", "direct"),  # the PowerShell payload (its network half measured for real)
+        ("tcp5938", "fallback_443"),
+        ("winuac", "fallback_443"),
+        ("nxdomain", "unresolved"),
+        ("hijack", "unresolved"),  # every name leads to 0.0.0.0
+    ],
+)
+def test_teamviewer_endpoints_as_teamviewer_tries_them(
+    lab_audit: Audit, name: str, outcome: str
+) -> None:
+    """Every router on 5938, 443 and 80 and every service endpoint on 443 resolves and
+    answers in the lab; a host whose firewall drops 5938 still reaches them over 443."""
+    host = lab_audit.host(name)
+    found = host["diagnostics"]["teamviewer_endpoints"]
+    assert found["outcome"] == outcome
+    ports = {c["port"]: c for c in found["ports"]}
+    notes = [n["code"] for n in host["notes"]]
+    if outcome == "direct":
+        refused = 443 if name == "rst443" else None  # its firewall answers 443 with RST
+        for entry in found["endpoints"]:
+            assert entry["result"] == ("refused" if entry["port"] == refused else "answered"), entry
+        assert notes == []
+    if outcome == "fallback_443":
+        assert ports[5938]["routers"] == {"total": 16, "answered": 0,
+                                          "not_answered": {"timeout": 16}}  # fmt: skip
+        assert ports[443]["routers"]["answered"] == 16 == ports[80]["routers"]["answered"]
+        assert ports[443]["services"] == {"total": 10, "answered": 10, "not_answered": {}}
+        assert notes == ["teamviewer.endpoints_fallback"]
+        # the contract's own verdict on 5938 stays what it was
+        assert lab_audit.checks(name)["tcp_5938"]["verdict"] == "fail"
+    if outcome == "unresolved":
+        assert {e["result"] for e in found["endpoints"]} == {"dns"} and notes == []
+
+
+@pytest.mark.lab
+def test_no_teamviewer_endpoints_where_no_tcp_check_runs(lab_audit: Audit) -> None:
+    assert "diagnostics" not in lab_audit.host("ios15")  # a device's CLI runs no probe
+    assert "diagnostics" not in lab_audit.host("nossh")  # never audited

@@ -16,10 +16,12 @@ from typing import Any
 
 import pytest
 
+from auditor.judge.endpoints import diagnostic_notes, diagnostics
 from auditor.judge.evidence import Context
 from auditor.judge.host import judge_checks
 from auditor.model import Connection, HostResult, Role, Stage, Target, Verdict
 from auditor.profile import load_profile, plan_for
+from auditor.profile.schema import ENDPOINTS_ID
 from auditor.report.render import customer_pages, render_customer
 from auditor.report.view import ReportOptions
 from auditor.results import from_document, to_document
@@ -37,16 +39,20 @@ def replay(path: Path) -> HostResult:
                     connection=connection)  # fmt: skip
     plan = plan_for(PROFILE, target)
     sent = {k: v for k, v in data["plan"].items() if k != "deadline_s"}
-    now = {k: v for k, v in plan.payload_input().items() if k != "deadline_s"}
+    now = {k: v for k, v in plan.payload_input().items() if k not in ("deadline_s", "diagnostics")}
+    if "tcp" in now:  # recorded before the TeamViewer endpoints diagnostic: only the checks' items
+        now["tcp"] = [item for item in now["tcp"] if item["check"] != ENDPOINTS_ID]
     assert now == sent, f"{path.name} answered another plan: record it again (record.py)"
     ctx = Context(plan.timeouts.probe_s, PROFILE.expected_networks, target.address,
                   "2026-11-25T02:05:03+00:00", "root")  # fmt: skip
     checks = judge_checks(plan, data["observations"], ctx)
+    found = diagnostics(plan, data["observations"], ctx)  # from the checks' items alone
     return HostResult(
         name=target.name, customer=target.customer, role=target.role, address=target.address,
         connection=connection, stage=Stage.JUDGED, stage_reason="audit complete",
         checks=checks, started_at="2026-11-25T02:05:00+00:00", duration_s=1.0,
         payload=data["observations"]["payload"],
+        notes=diagnostic_notes(found), diagnostics=found,
     )  # fmt: skip
 
 

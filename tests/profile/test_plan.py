@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -95,11 +96,14 @@ def test_plan_document_without_reflector() -> None:
     assert doc["probe_timeout_s"] == 4.0
     assert doc["udp"] == []  # udp_5938 still applicable: the judge says inconclusive
     assert "udp_5938" in plan.applicable
-    assert doc["tcp"] == [
+    contract = [
         {"check": check, "host": host, "port": port}
         for check, port in (("tcp_5938", 5938), ("tcp_80", 80), ("tcp_443", 443))
         for host in TV
     ]
+    assert doc["tcp"][: len(contract)] == contract  # the diagnostic's items follow
+    assert {i["check"] for i in doc["tcp"][len(contract) :]} == {"teamviewer_endpoints"}
+    assert doc["diagnostics"] == ["teamviewer_endpoints"]
     assert doc["tls"] == [
         {"check": "tls_443", "host": "router1.teamviewer.com", "port": 443},
         {"check": "tls_443", "host": "get.teamviewer.com", "port": 443},
@@ -119,6 +123,7 @@ def test_plan_document_without_reflector() -> None:
         "deadline_s",
         "probe_timeout_s",
         "tcp",
+        "diagnostics",
         "udp",
         "tls",
         "dns",
@@ -181,7 +186,7 @@ def test_extra_tcp_check_is_planned_with_its_port_and_targets(tmp_path: Path) ->
         {"check": "tcp_8443", "host": "portal.example.net", "port": 8443},
         {"check": "tcp_8443", "host": "203.0.113.80", "port": 8443},
     ]
-    assert [e["check"] for e in doc["tcp"]] == [  # profile order, then target order
+    assert [e["check"] for e in doc["tcp"]][:11] == [  # profile order, then target order
         *["tcp_5938"] * 3, *["tcp_80"] * 3, *["tcp_443"] * 3, "tcp_8443", "tcp_8443",
     ]  # fmt: skip
     assert all(e["check"] == "tls_443" for e in doc["tls"])  # its own kind only
@@ -246,7 +251,8 @@ def test_sections_appear_only_for_applicable_kinds(tmp_path: Path) -> None:
 def test_schema_1_profile_plans_like_before() -> None:
     """The recorded schema 1 contract plans the same document, in its own (v1) order."""
     old = plan_for(load_profile(str(SCHEMA1)), target(Role.SERVER))
-    new = plan_for(load_profile(), target(Role.SERVER))
+    bundled = dataclasses.replace(load_profile(), teamviewer_endpoints=None)  # a v5.x addition
+    new = plan_for(bundled, target(Role.SERVER))
     assert old.applicable == (*EGRESS, "admin", "teamviewer")
     assert old.payload_input() == new.payload_input()
 

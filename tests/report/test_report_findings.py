@@ -198,6 +198,8 @@ SAMPLE = {
     "status": 404, "path": "/wsman", "start_mode": "Disabled", "auth": "basic",
     "hosts_file": "/etc/hosts", "level": 7, "highest": 15, "role": "read-only",
     "message": "% No password set", "wanted": "super-user",
+    "direct_port": 5938, "routers": 16, "answered_direct": 3, "answered_port": 16,
+    "ports": "5938, 443, 80",
 }  # fmt: skip
 
 

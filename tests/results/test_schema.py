@@ -231,3 +231,38 @@ def test_validate_reads_only_version_2(v1_document: dict[str, Any]) -> None:
 def test_not_a_document_at_all() -> None:
     with pytest.raises(ResultsError, match=r"^results: document: \[\] is not of type 'object'$"):
         validate([])
+
+
+def test_diagnostics_are_optional_and_round_trip(run: RunResult) -> None:
+    """Judged hosts carry the TeamViewer endpoints diagnostic; a document without it (an
+    earlier auditor's) still validates and reads as none; a host that stopped has none."""
+    doc = json.loads(json.dumps(to_document(run)))
+    endpoints = doc["hosts"][SRV1]["diagnostics"]["teamviewer_endpoints"]
+    assert endpoints["outcome"] == "direct" and endpoints["port"] == 5938
+    assert endpoints["ports"][0] == {
+        "port": 5938, "routers": {"total": 16, "answered": 16, "not_answered": {}},
+    }  # fmt: skip
+    assert "diagnostics" not in doc["hosts"][SW1]
+    assert "diagnostics" not in json_schema()["$defs"]["host"]["required"]
+    old = copy.deepcopy(doc)
+    for host in old["hosts"]:
+        host.pop("diagnostics", None)
+    validate(old)
+    assert all(host.diagnostics == {} for host in from_document(old).hosts)
+    assert from_document(doc).hosts[SRV1].diagnostics == doc["hosts"][SRV1]["diagnostics"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda e: e.update(outcome="maybe"), "does not match"),
+        (lambda e: e.pop("ports"), "'ports' is a required property"),
+        (lambda e: e["endpoints"][0].update(result="open"), "is not one of"),
+        (lambda e: e["ports"][0]["routers"]["not_answered"].update(open=1), "is not one of"),
+    ],
+)
+def test_a_malformed_diagnostic_is_rejected(run: RunResult, change: Any, message: str) -> None:
+    doc = json.loads(json.dumps(to_document(run)))
+    change(doc["hosts"][SRV1]["diagnostics"]["teamviewer_endpoints"])
+    with pytest.raises(ResultsError, match=message):
+        validate(doc)
