@@ -293,7 +293,7 @@ def start_tvapi(ns: str, spec: LabSpec, state_dir: Path) -> tuple[Proc, list[Soc
     devices.write_text(json.dumps(tvapi.msp_devices(spec), indent=1), encoding="utf-8")
     argv = [sys.executable, "-m", "auditor.lab.tvapi", "--listen", f"{TV_API}:{TV_API_PORT}",
             "--token-file", str(token), "--devices", str(devices), "--page-size", "3"]  # fmt: skip
-    proc = procs.start("tvapi", ns, argv, state_dir / "tvapi.log")
+    proc = procs.start("tvapi", ns, argv, state_dir / "tvapi.log", ahead=True)
     return proc, [("tcp", TV_API, TV_API_PORT)]
 
 

@@ -157,7 +157,7 @@ def throttled(lab: Lab, tmp_path: Path) -> Iterator[tuple[str, Path]]:
             "--token-file", str(lab.tvapi_token_file),
             "--devices", str(lab.state_dir / "tvapi-devices.json"), "--page-size", "4",
             "--throttle-first", "2", "--retry-after", "1", "--slow", "0.4"]  # fmt: skip
-    proc = procs.start("tvapi-throttled", lab.inet_ns, argv, log)
+    proc = procs.start("tvapi-throttled", lab.inet_ns, argv, log, ahead=True)
     try:
         procs.wait_listening(proc, [("tcp", TV_API, THROTTLED_PORT)], 10.0)
         yield f"http://{TV_API}:{THROTTLED_PORT}", log
