@@ -63,7 +63,7 @@ def test_5938_blocked_reads_as_a_fallback_to_443_with_a_note() -> None:
     (note,) = view.notes
     assert (note.code, note.owner) == ("teamviewer.endpoints_fallback", "customer_it")
     said = "".join(s.text for s in note.what)
-    assert said == ("Note: outbound TCP 5938 reaches only 0 of 16 TeamViewer routers; TeamViewer "
+    assert said == ("Note: outbound TCP 5938 reaches 0 of 16 TeamViewer routers; TeamViewer "
                     "still connects over port 443 (16 of 16 routers answer), though slower.")  # fmt: skip
 
 
