@@ -18,9 +18,8 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from auditor.errors import HostKeyChanged, TransportError
-from auditor.judge.endpoints import diagnostic_notes, diagnostics
 from auditor.judge.evidence import Context
-from auditor.judge.host import judge_checks, unaudited_checks
+from auditor.judge.host import JudgedHost, judge_host, unaudited_checks
 from auditor.judge.stage import (
     access_notes,
     deadline_finding,
@@ -149,8 +148,7 @@ class Engine:
         plan = plan_for(self._profile, target)
         progress = _Progress()
         started_at = now_iso()
-        checks: tuple[Check, ...] = ()
-        found: dict[str, JSONValue] = {}
+        judged = JudgedHost((), {}, ())
         failure: BaseException | None = None
         transport = self._transport_for(target)
         try:
@@ -164,8 +162,7 @@ class Engine:
                 user=target.user,
                 msp=self._msp,
             )
-            checks = judge_checks(plan, observations, ctx)
-            found = diagnostics(plan, observations, ctx)
+            judged = judge_host(plan, observations, ctx)
             progress.stage, reason = Stage.JUDGED, "audit complete"
         except TransportError as exc:
             progress.stage, reason, failure = exc.stage, str(exc), exc
@@ -182,21 +179,21 @@ class Engine:
             await transport.close()
         stopped = None if failure is None else self._stopped(failure, progress.stage, target)
         if stopped is not None:
-            checks, found = unaudited_checks(plan, progress.stage, reason, stopped), {}
+            judged = JudgedHost(unaudited_checks(plan, progress.stage, reason, stopped), {}, ())
         access = dict(transport.access)
         return _host_result(
             target,
             progress.stage,
             reason,
-            checks,
+            judged.checks,
             started_at=started_at,
             duration_s=round(time.monotonic() - progress.started, 3),
             payload=progress.payload,
             security_finding=progress.security_finding,
             stage_finding=stopped,
             access=access,
-            notes=(*access_notes(access), *diagnostic_notes(found)),
-            diagnostics=found,
+            notes=(*access_notes(access), *judged.notes),
+            diagnostics=judged.diagnostics,
         )
 
     def _stopped(self, failure: BaseException, stage: Stage, target: Target) -> Finding:

@@ -184,10 +184,8 @@ def _audit(
     run = dataclasses.replace(
         run, finished_at=now_iso(), hosts=tuple(sorted(hosts, key=lambda h: (h.customer, h.name)))
     )
-    warnings: tuple[str, ...] = ()
-    if msp.state == "failed":
-        warnings += (f"teamviewer api: {msp.error}; the TeamViewer Hosts' assignment to the "
-                     "MSP's company was not cross-checked",)  # fmt: skip
+    warning = msp.warning()
+    warnings: tuple[str, ...] = (warning,) if warning else ()
     changes = None
     if store is not None and recorder is not None:
         warnings += tuple(f"history: host not recorded: {f}" for f in recorder.failures)

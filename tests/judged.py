@@ -16,12 +16,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from auditor.errors import TransportError
-from auditor.judge.endpoints import diagnostic_notes, diagnostics
 from auditor.judge.evidence import Context
-from auditor.judge.host import judge_checks, unaudited_checks
+from auditor.judge.host import judge_host, unaudited_checks
 from auditor.judge.stage import inventory_finding, transport_finding
 from auditor.model import (
     Connection,
+    Finding,
     HostResult,
     InventoryProblem,
     Role,
@@ -205,9 +205,9 @@ def judged(name: str, *changes: Change, profile: Profile = PROFILE, **where: Any
         observed_at=OBSERVED,
         user=host.user,
     )
-    found = diagnostics(plan, doc, ctx)  # as the engine does
-    checks = judge_checks(plan, doc, ctx)
-    return _result(host, Stage.JUDGED, "audit complete", checks, diagnostics=found)
+    judged_host = judge_host(plan, doc, ctx)  # as the engine does
+    return _result(host, Stage.JUDGED, "audit complete", judged_host.checks,
+                   diagnostics=judged_host.diagnostics, notes=judged_host.notes)  # fmt: skip
 
 
 def stopped(
@@ -239,6 +239,7 @@ def _result(
     found: Any = None,
     security: str | None = None,
     diagnostics: Mapping[str, Any] | None = None,
+    notes: tuple[Finding, ...] = (),
 ) -> HostResult:
     return HostResult(
         name=host.name, customer=host.customer, role=host.role, address=host.address,
@@ -246,7 +247,7 @@ def _result(
         started_at=STARTED, duration_s=1.5,
         payload="python" if stage is Stage.JUDGED else None,
         security_finding=security, stage_finding=found,
-        notes=diagnostic_notes(diagnostics or {}), diagnostics=dict(diagnostics or {}),
+        notes=notes, diagnostics=dict(diagnostics or {}),
     )  # fmt: skip
 
 

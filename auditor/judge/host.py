@@ -3,18 +3,37 @@
 The per-kind judges decide single checks; this module puts them together
 with what the plan says does not apply, and gives every check of a host that
 could not be audited an ``error`` (its stage finding says why). Every host
-therefore carries every check of the profile exactly once.
+therefore carries every check of the profile exactly once. :func:`judge_host`
+is what an audited host gets in one call: its checks, its diagnostics (the
+TeamViewer endpoints) and the notes those call for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from auditor.judge import judge_check
 from auditor.judge.admin import login_refused
+from auditor.judge.endpoints import diagnostic_notes, diagnostics
 from auditor.judge.evidence import Context
-from auditor.model import Check, Finding, Stage, Verdict
+from auditor.model import Check, Finding, JSONValue, Stage, Verdict
 from auditor.profile import Plan
+
+
+@dataclass(frozen=True, slots=True)
+class JudgedHost:
+    """What the judge decided of one audited host's payload document."""
+
+    checks: tuple[Check, ...]
+    diagnostics: Mapping[str, JSONValue]
+    notes: tuple[Finding, ...]  # what the diagnostics call for (severity note)
+
+
+def judge_host(plan: Plan, observations: Mapping[str, object], ctx: Context) -> JudgedHost:
+    """Checks, diagnostics and their notes from the observations of one payload run."""
+    found = diagnostics(plan, observations, ctx)
+    return JudgedHost(judge_checks(plan, observations, ctx), found, diagnostic_notes(found))
 
 
 def judge_checks(plan: Plan, observations: Mapping[str, object], ctx: Context) -> tuple[Check, ...]:

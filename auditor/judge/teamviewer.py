@@ -52,7 +52,7 @@ from typing import Any
 from auditor.judge.evidence import Context, Item, Obs, single
 from auditor.model import Check
 from auditor.profile.schema import CheckSpec, TeamviewerSpec
-from auditor.teamviewer.directory import ManagedDevice, MspDevices
+from auditor.teamviewer.directory import ManagedDevice, MspDevices, management_id_key
 
 HOST_PACKAGE = "teamviewer-host"
 CLIENT_PACKAGE = "teamviewer"
@@ -131,7 +131,7 @@ def _enrollment(
         if device is not None:
             text = (f"{running.text}, managed by the MSP's TeamViewer company as "
                     f"{device.name!r} (found by its ClientID; its own record was not readable)")  # fmt: skip
-            return Item(running.code, text), _found(device)
+            return Item(running.code, text), _found(device, "client_id")
         why = f"its device management in {where} could not be read"
         if not f.windows:
             why += " (the file is root-only: give the audit account root or sudo)"
@@ -151,9 +151,12 @@ def _assignment(
     if msp.state == "checked":
         device = msp.find(management_id, f.client_id)
         if device is not None:
+            by = "management_id" if device.id == management_id_key(management_id) else "client_id"
             policy = f", policy {device.policy_id}" if device.policy_id else ""
             text = f"{assigned}, managed by the MSP's TeamViewer company as {device.name!r}{policy}"
-            return Item(running.code, text), _found(device)
+            if by == "client_id":  # the list knows the ClientID under another management id
+                text += " (matched by its ClientID)"
+            return Item(running.code, text), _found(device, by)
         text = (f"{running.text}, but it is assigned to another company: management id "
                 f"{management_id} is not among the {len(msp.devices)} devices the MSP's "
                 "TeamViewer company manages")  # fmt: skip
@@ -173,8 +176,8 @@ def _assignment(
     return Item(running.code, text), {"assignment": record}
 
 
-def _found(device: ManagedDevice) -> dict[str, Any]:
-    return {"assignment": {"state": "msp", "device": {
+def _found(device: ManagedDevice, matched_by: str) -> dict[str, Any]:
+    return {"assignment": {"state": "msp", "matched_by": matched_by, "device": {
         "name": device.name, "management_id": device.id, "teamviewer_id": device.teamviewer_id,
         "policy_id": device.policy_id, "online": device.is_online}}}  # fmt: skip
 

@@ -290,7 +290,7 @@ def start_tvapi(ns: str, spec: LabSpec, state_dir: Path) -> tuple[Proc, list[Soc
     token.touch(mode=0o600)
     token.write_text(secrets.token_urlsafe(24) + "\n", encoding="ascii")
     devices = state_dir / "tvapi-devices.json"
-    devices.write_text(json.dumps(tvapi.msp_devices(spec), indent=1), encoding="utf-8")
+    devices.write_text(json.dumps(tvapi.lab_devices(spec), indent=1), encoding="utf-8")
     argv = [sys.executable, "-m", "auditor.lab.tvapi", "--listen", f"{TV_API}:{TV_API_PORT}",
             "--token-file", str(token), "--devices", str(devices), "--page-size", "3"]  # fmt: skip
     proc = procs.start("tvapi", ns, argv, state_dir / "tvapi.log", ahead=True)

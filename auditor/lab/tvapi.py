@@ -9,7 +9,7 @@ emulated: what the real API returns for a real company is not verified here
 
 ``python -m auditor.lab.tvapi --listen ADDR:PORT --token-file F --devices F.json``
 serves in a lab namespace (every lab runs one on ``TV_API``, listing
-:func:`msp_devices`); :func:`serve` runs one in a thread (tests, loopback).
+:func:`lab_devices`); :func:`serve` runs one in a thread (tests, loopback).
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def serve(behaviour: Behaviour, address: str = "127.0.0.1", port: int = 0) -> Th
     return server
 
 
-def msp_devices(spec: LabSpec) -> list[dict[str, Any]]:
+def lab_devices(spec: LabSpec) -> list[dict[str, Any]]:
     """The MSP company's managed devices for a lab: every lab host whose TeamViewer is
     assigned to the MSP (hostfs.management_id), plus a few devices of other customers, so
     the list spans several pages and holds more than the lab."""

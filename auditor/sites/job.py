@@ -103,8 +103,8 @@ async def _audit(runs: ScheduledRuns, settings: WorkerSettings, claim: Claim) ->
         transports = settings_for(profile.timeouts, settings.host_key_policy,
                                   settings.ssh_config, settings.known_hosts)  # fmt: skip
         msp = await asyncio.to_thread(settings.teamviewer.get, claim.run_id)
-        if msp.state == "failed":
-            _say(f"teamviewer api: {msp.error}; assignment to the MSP not cross-checked")
+        if warning := msp.warning():
+            say(warning)
         with Transports(transports, forks=settings.forks) as make:
             engine = Engine(profile, make, forks=settings.forks, events=stamped, msp=msp)
             results = await engine.run(targets, problems)
@@ -123,7 +123,8 @@ async def _audit(runs: ScheduledRuns, settings: WorkerSettings, claim: Claim) ->
     return "done"
 
 
-def _say(line: str) -> None:
+def say(line: str) -> None:
+    """One line of the worker's log (stderr: the journal under systemd)."""
     print(f"auditor: {line}", file=sys.stderr, flush=True)
 
 

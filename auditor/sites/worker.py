@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sys
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -28,7 +27,7 @@ from auditor import __version__
 from auditor.history.jobs import ScheduledRuns
 from auditor.history.store import HistoryStore
 from auditor.sites import queue
-from auditor.sites.job import WorkerSettings, run_attempt, worker_name
+from auditor.sites.job import WorkerSettings, run_attempt, say, worker_name
 
 RETRY_WAIT_S = 10  # a failed attempt is tried again after this long
 KEEP_QUEUE_JOBS_H = 7 * 24  # finished jobs stay on the queue this long (the runs stay forever)
@@ -68,7 +67,7 @@ async def _main(options: WorkerOptions) -> int:
         outcome = await run_attempt(runs, settings, job_id, attempt,
                                     final=attempt >= queue.RETRIES)  # fmt: skip
         done.add()
-        _say(f"job {job_id} of run {run_id[:8]} (attempt {attempt + 1}): {outcome} "
+        say(f"job {job_id} of run {run_id[:8]} (attempt {attempt + 1}): {outcome} "
              f"in {time.monotonic() - clock:.1f} s")  # fmt: skip
         return outcome
 
@@ -77,7 +76,7 @@ async def _main(options: WorkerOptions) -> int:
     async with app.open_async():
         await queue.ensure_schema(app)
         runs.worker_seen(settings.name, settings.site, __version__)
-        _say(f"worker {settings.name} (auditor {__version__}) runs the jobs of {site_queue}")
+        say(f"worker {settings.name} (auditor {__version__}) runs the jobs of {site_queue}")
         work = asyncio.create_task(app.run_worker_async(
             queues=[site_queue], name=settings.name, concurrency=options.concurrency,
             update_heartbeat_interval=max(1.0, options.stalled_after_s / 6),
@@ -96,7 +95,7 @@ async def _main(options: WorkerOptions) -> int:
                 await sweeper
             runs.worker_stopped(settings.name)
             store.close()
-    _say(f"worker {settings.name} stopped")
+    say(f"worker {settings.name} stopped")
     return 0
 
 
@@ -134,7 +133,7 @@ async def _sweep(
                 work.cancel()  # procrastinate's graceful stop: nothing is running
                 return
         except Exception as exc:  # the database away for a moment: try again next sweep
-            _say(f"sweep: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}")
+            say(f"sweep: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}")
 
 
 async def retry_stalled(app: Any, runs: ScheduledRuns, site_queue: str, after_s: float) -> int:
@@ -151,13 +150,13 @@ async def retry_stalled(app: Any, runs: ScheduledRuns, site_queue: str, after_s:
             if job.attempts >= queue.RETRIES:
                 await app.job_manager.finish_job(job, status=Status.FAILED, delete_job=False)
                 runs.fail(job_id, f"its worker stopped answering ({job.attempts + 1} attempts)")
-                _say(f"job {job_id}: its worker died on the last attempt; failed")
+                say(f"job {job_id}: its worker died on the last attempt; failed")
             else:
                 await app.job_manager.retry_job(job, retry_at=datetime.now(UTC))
-                _say(f"job {job_id}: its worker stopped answering; back on {site_queue}")
+                say(f"job {job_id}: its worker stopped answering; back on {site_queue}")
                 moved += 1
         except Exception as exc:  # another worker of the site moved it first
-            _say(f"job {job_id}: not moved ({' '.join(str(exc).split())[:120]})")
+            say(f"job {job_id}: not moved ({' '.join(str(exc).split())[:120]})")
     return moved
 
 
@@ -167,7 +166,7 @@ async def close_overdue(app: Any, runs: ScheduledRuns) -> list[str]:
     for run_id, queue_jobs in closed:
         for queue_job in queue_jobs:
             await app.job_manager.cancel_job_by_id_async(queue_job, abort=True)
-        _say(f"run {run_id[:8]}: deadline passed; marked incomplete")
+        say(f"run {run_id[:8]}: deadline passed; marked incomplete")
     return [run_id for run_id, _ in closed]
 
 
@@ -176,7 +175,3 @@ async def _idle(app: Any, site_queue: str) -> bool:
         if list(await app.job_manager.list_jobs_async(queue=site_queue, status=status)):
             return False
     return True
-
-
-def _say(line: str) -> None:
-    print(f"auditor: {line}", file=sys.stderr, flush=True)

@@ -53,6 +53,13 @@ class MspDevices:
                     return device
         return None
 
+    def warning(self) -> str | None:
+        """The one line to say when a token was given but the list could not be fetched."""
+        if self.state != "failed":
+            return None
+        return (f"teamviewer api: {self.error}; the TeamViewer Hosts' assignment to the "
+                "MSP's company was not cross-checked")  # fmt: skip
+
     def record(self) -> dict[str, JSONValue]:
         """What the run says about the cross-check (results ``run.profile.teamviewer_api``)."""
         return {

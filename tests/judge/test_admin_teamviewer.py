@@ -453,14 +453,16 @@ def test_on_the_msps_list_passes_with_the_device_name_and_policy() -> None:
     assert (
         "managed by the msp's teamviewer company as 'srv-01', policy pol-7" in check.reason.lower()
     )
-    assert check.evidence["assignment"] == {"state": "msp", "device": {
+    assert check.evidence["assignment"] == {"state": "msp", "matched_by": "management_id", "device": {
         "name": "srv-01", "management_id": OURS.id, "teamviewer_id": 123456789,
         "policy_id": "pol-7", "online": True}}  # fmt: skip
 
 
-def test_found_by_client_id_when_the_management_id_differs_in_spelling() -> None:
+def test_found_by_client_id_when_the_list_holds_another_management_id() -> None:
     by_id = MspDevices("checked", (dataclasses.replace(OURS, id="something-else"),))
-    assert judge("teamviewer", RUNNING, ctx=with_msp(by_id)).verdict is PASS
+    check = judge("teamviewer", RUNNING, ctx=with_msp(by_id))
+    assert check.verdict is PASS and check.reason.endswith("(matched by its ClientID).")
+    assert check.evidence["assignment"]["matched_by"] == "client_id"
 
 
 def test_assigned_but_not_on_the_msps_list_is_another_company() -> None:
